@@ -1,0 +1,3 @@
+from secloop.cli.main import run
+
+run()

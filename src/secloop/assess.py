@@ -1,0 +1,124 @@
+"""`secloop assess`: evaluate every practice of the catalog against a repository, then apply policy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from secloop import __version__
+from secloop.core.baseline import Baseline, load_baseline
+from secloop.core.config import Config, SuppressionEntry, load_config, load_suppressions_file
+from secloop.core.enums import Status
+from secloop.core.model import Assessment, NextStep, PracticeResult
+from secloop.core.policy import apply_policy
+from secloop.practices.base import Context, Evaluator
+from secloop.practices.catalog import Practice, load_catalog
+from secloop.practices.evaluators import EVALUATORS
+from secloop.sources.repo import Repo
+
+DORA_REASON = "the delivery engine (secloop dora) is not available yet; DORA metrics need it"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    repo: Repo
+    config: Config
+    config_path: Path | None
+    suppressions: tuple[tuple[SuppressionEntry, str], ...]
+    baseline: Baseline | None
+
+
+def prepare(path: Path, config_file: Path | None = None, *, use_baseline: bool = True) -> Prepared:
+    probe = Repo(path)
+    config, config_path = load_config(probe.root, config_file)
+    repo = Repo(probe.root, exclude=config.exclude)
+    source = str(config_path.relative_to(repo.root)) if config_path and config_path.is_relative_to(
+        repo.root
+    ) else str(config_path or "config")
+    entries = [(entry, source) for entry in config.suppress]
+    sup_file = repo.root / config.suppressions_file
+    entries += [(entry, config.suppressions_file) for entry in load_suppressions_file(sup_file)]
+    baseline = load_baseline(repo.root / config.baseline) if use_baseline else None
+    return Prepared(repo, config, config_path, tuple(entries), baseline)
+
+
+def evaluate(ctx: Context, evaluator: Evaluator) -> PracticeResult:
+    try:
+        return evaluator(ctx)
+    except Exception as exc:  # an evaluator bug must not hide the other 50 results
+        return ctx.unknown(f"the evaluator failed: {type(exc).__name__}: {exc}")
+
+
+def as_of(repo: Repo) -> datetime:
+    """The moment assessed: HEAD's commit time, so the same commit gives byte-identical output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return repo.head_time() or datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def _ranker(catalog: Mapping[str, Practice]) -> Callable[[PracticeResult], NextStep | None]:
+    def rank(result: PracticeResult) -> NextStep | None:
+        p = catalog.get(result.practice_id)
+        if p is None:
+            return None
+        return NextStep(p.id, p.title, p.stage, result.status, p.effort.value, p.impact.value, p.why)
+
+    return rank
+
+
+def assess(
+    prepared: Prepared,
+    *,
+    evaluators: Mapping[str, Evaluator] = EVALUATORS,
+    today: date | None = None,
+) -> Assessment:
+    repo, config = prepared.repo, prepared.config
+    catalog = {p.id: p for p in load_catalog()}
+    results: list[PracticeResult] = []
+    for practice in catalog.values():
+        ctx = Context(repo, config, practice)
+        evaluator = evaluators.get(practice.id)
+        if evaluator is None:
+            results.append(ctx.unknown("no evaluator is registered for this practice"))
+        else:
+            results.append(evaluate(ctx, evaluator))
+
+    def read_line(rel: str, number: int) -> str | None:
+        text = repo.read_text(rel)
+        if text is None:
+            return None
+        lines = text.splitlines()
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    outcome = apply_policy(
+        results,
+        config,
+        read_line=read_line,
+        suppressions=prepared.suppressions,
+        baseline=prepared.baseline,
+        today=today or date.today(),
+        rank=_ranker(catalog),
+    )
+    skipped = tuple(s for r in outcome.results for s in r.skipped) + outcome.notes
+    return Assessment(
+        target=repo.root.name,
+        commit=repo.head(),
+        created_at=as_of(repo),
+        tool_version=__version__,
+        config_digest=config.digest(),
+        results=outcome.results,
+        metrics=(),
+        metrics_reason=DORA_REASON,
+        snapshots=(),
+        next_steps=outcome.next_steps,
+        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
+        gate=outcome.gate,
+    )
+
+
+def unknown_count(assessment: Assessment) -> int:
+    return sum(1 for r in assessment.results if r.status is Status.UNKNOWN)

@@ -1,0 +1,1 @@
+"""The CLI: one module per command group; thin: parse, call, render."""

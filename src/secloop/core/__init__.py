@@ -1,0 +1,1 @@
+"""Core types shared by every layer: rules, findings, results, errors, config and policy."""

@@ -1,0 +1,1 @@
+"""CI/CD pipeline engine: workflow parsing and audits."""

@@ -1,0 +1,1 @@
+"""The loop catalog and one evaluator per practice."""

@@ -1,0 +1,10 @@
+"""Evaluators of the monitor stage."""
+
+from __future__ import annotations
+
+from secloop.core.rules import Rule
+from secloop.practices.base import Evaluator
+
+RULES: tuple[Rule, ...] = ()
+
+EVALUATORS: dict[str, Evaluator] = {}

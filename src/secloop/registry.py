@@ -1,0 +1,32 @@
+"""The explicit, reviewable rule registry: every rule of every engine and evaluator, listed here once."""
+
+from __future__ import annotations
+
+from secloop.core.rules import RuleRegistry
+from secloop.pipeline.rules import RULES as PIPELINE_ENGINE_RULES
+from secloop.practices.evaluators import (
+    build,
+    code,
+    deploy,
+    monitor,
+    operate,
+    pipeline,
+    plan,
+    release,
+    test,
+)
+
+REGISTRY = RuleRegistry(
+    [
+        *PIPELINE_ENGINE_RULES,
+        *plan.RULES,
+        *code.RULES,
+        *build.RULES,
+        *test.RULES,
+        *deploy.RULES,
+        *release.RULES,
+        *operate.RULES,
+        *monitor.RULES,
+        *pipeline.RULES,
+    ]
+)

@@ -1,0 +1,1 @@
+"""Renderers: they only render the final, filtered assessment; none re-filters."""

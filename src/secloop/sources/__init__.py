@@ -1,0 +1,1 @@
+"""Sources read the world and nothing else."""
