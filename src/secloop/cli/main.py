@@ -40,12 +40,13 @@ def main(
 
 
 def _register() -> None:
-    from secloop.cli import assess, baseline, catalog, history
+    from secloop.cli import assess, baseline, catalog, config, history
 
     assess.register(app)
     baseline.register(app)
     history.register(app)
     catalog.register(app)
+    config.register(app)
 
 
 _register()
@@ -54,7 +55,8 @@ _register()
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI and map every outcome to the documented exit codes."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Outside standalone mode click returns the exit code of typer.Exit instead of raising it.
+        code = app(args=argv, standalone_mode=False)
     except SecloopError as exc:
         typer.echo(exc.render(), err=True)
         sys.exit(exc.exit_code)
@@ -72,4 +74,4 @@ def run(argv: list[str] | None = None) -> None:
         traceback.print_exc()
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         sys.exit(EXIT_INTERNAL)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -78,7 +78,15 @@ def dump_baseline(baseline: Baseline) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temporary file in the same directory, then a rename."""
+    """Write a whole file or nothing: a temporary file in the same directory, then a rename.
+
+    A target that exists and is not a regular file (/dev/null, a FIFO, /dev/stdout) is written
+    directly: renaming over it would replace the device with a file.
+    """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

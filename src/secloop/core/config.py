@@ -118,7 +118,7 @@ def parse_config(path: Path, table: dict[str, Any], text: str, header: str | Non
         loc = tuple(err["loc"])
         where = ".".join(str(p) for p in loc) or "(table)"
         msg = err["msg"]
-        hint = "see `secloop config --help` for every option"
+        hint = "run `secloop config` to see every option and its meaning"
         if err["type"] == "extra_forbidden":
             msg = f"unknown option '{where}'"
             names = ", ".join(sorted(Config.model_fields))

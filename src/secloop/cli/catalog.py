@@ -1,0 +1,39 @@
+"""`secloop rules` and `secloop practices`: what secloop knows, straight from the registry and catalog."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from secloop.practices.catalog import load_catalog
+from secloop.registry import REGISTRY
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("rules")
+    def rules() -> None:
+        """List every rule: id, stage, default severity and confidence, references."""
+        table = Table(show_edge=False)
+        for col in ("id", "stage", "severity", "confidence", "references", "title"):
+            table.add_column(col)
+        for rule in REGISTRY:
+            table.add_row(
+                rule.id,
+                rule.stage.value,
+                rule.severity.value,
+                rule.confidence.value,
+                ", ".join(rule.references),
+                rule.title,
+            )
+        Console(highlight=False).print(table)
+
+    @app.command("practices")
+    def practices() -> None:
+        """List every practice of the loop: id, stage, effort, impact and title."""
+        table = Table(show_edge=False)
+        for col in ("id", "stage", "effort", "impact", "title"):
+            table.add_column(col)
+        for p in load_catalog():
+            table.add_row(p.id, p.stage.value, p.effort.value, p.impact.value, p.title)
+        Console(highlight=False).print(table)
