@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("demo") / "shop"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_demo.py"), str(dest)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_demo.py"), str(dest)], check=True, capture_output=True
+    )
     return dest
 
 

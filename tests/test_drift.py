@@ -1,4 +1,4 @@
-"""Drift checks: registry ids = docs sections = fixtures; catalog = evaluators; README --help = real --help."""
+"""Drift checks: rule ids = docs sections = fixtures; catalog = evaluators; README --help = real --help."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from secloop import __version__
 from secloop.core.baseline import Baseline, load_baseline
 from secloop.core.config import Config, SuppressionEntry, load_config, load_suppressions_file
 from secloop.core.enums import Status
-from secloop.core.model import Assessment, NextStep, PracticeResult
+from secloop.core.model import Assessment, NextStep, PracticeResult, Skipped
 from secloop.core.policy import apply_policy
 from secloop.practices.base import Context, Evaluator
 from secloop.practices.catalog import Practice, load_catalog
@@ -35,9 +35,11 @@ def prepare(path: Path, config_file: Path | None = None, *, use_baseline: bool =
     probe = Repo(path)
     config, config_path = load_config(probe.root, config_file)
     repo = Repo(probe.root, exclude=config.exclude)
-    source = str(config_path.relative_to(repo.root)) if config_path and config_path.is_relative_to(
-        repo.root
-    ) else str(config_path or "config")
+    source = (
+        str(config_path.relative_to(repo.root))
+        if config_path and config_path.is_relative_to(repo.root)
+        else str(config_path or "config")
+    )
     entries = [(entry, source) for entry in config.suppress]
     sup_file = repo.root / config.suppressions_file
     entries += [(entry, config.suppressions_file) for entry in load_suppressions_file(sup_file)]
@@ -103,7 +105,7 @@ def assess(
         today=today or date.today(),
         rank=_ranker(catalog),
     )
-    skipped = tuple(s for r in outcome.results for s in r.skipped) + outcome.notes
+    skipped = _one_per_place((*(s for r in outcome.results for s in r.skipped), *outcome.notes))
     return Assessment(
         target=repo.root.name,
         commit=repo.head(),
@@ -115,9 +117,17 @@ def assess(
         metrics_reason=DORA_REASON,
         snapshots=(),
         next_steps=outcome.next_steps,
-        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
+        skipped=skipped,
         gate=outcome.gate,
     )
+
+
+def _one_per_place(items: tuple[Skipped, ...]) -> tuple[Skipped, ...]:
+    """Several readers may meet the same malformed file; the user needs to hear about it once."""
+    first: dict[tuple[str, int | None], Skipped] = {}
+    for item in items:
+        first.setdefault((item.path, item.line), item)
+    return tuple(sorted(first.values(), key=lambda s: (s.path, s.line or 0, s.reason)))
 
 
 def unknown_count(assessment: Assessment) -> int:

@@ -14,7 +14,9 @@ from secloop.core.rules import Rule
 from secloop.practices.catalog import Practice, load_catalog
 from secloop.registry import REGISTRY
 
-HELP_BLOCK = re.compile(r"(<!-- help:(?P<cmd>[a-z \-]*) -->\n```text\n)(?P<body>.*?)(```\n<!-- /help -->)", re.S)
+HELP_BLOCK = re.compile(
+    r"(<!-- help:(?P<cmd>[a-z \-]*) -->\n```text\n)(?P<body>.*?)(```\n<!-- /help -->)", re.S
+)
 
 
 def rule_section(rule: Rule) -> str:
@@ -66,7 +68,8 @@ def practices_page() -> str:
     catalog = load_catalog()
     parts = [
         "# Practices of the loop\n\n",
-        "Generated from the catalog (`src/secloop/practices/catalog/`) by `make docs`; do not edit by hand.\n\n",
+        "Generated from the catalog (`src/secloop/practices/catalog/`) by `make docs`; "
+        "do not edit by hand.\n\n",
         f"{len(catalog)} practices over {len(Stage)} stages.\n\n",
     ]
     for stage in Stage:

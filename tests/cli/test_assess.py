@@ -31,7 +31,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("secloop 0.")
 
 
-def test_clean_repo_passes_and_json_is_byte_identical(repo_factory: RepoFactory, tmp_path: Path, db: str) -> None:
+def test_clean_repo_passes_and_json_is_byte_identical(
+    repo_factory: RepoFactory, tmp_path: Path, db: str
+) -> None:
     repo = repo_factory({"README.md": "# hello\n", "src/app.py": "import logging\n"})
     out1, out2 = tmp_path / "a.json", tmp_path / "b.json"
     assert secloop("assess", str(repo), "-f", "json", "-o", str(out1), "--db", db) == 0
@@ -137,7 +139,9 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 def test_fail_on_unknown_fails_closed(repo_factory: RepoFactory) -> None:
     repo = repo_factory({"README.md": "x\n"})
-    assert secloop("assess", str(repo), "--fail-on-unknown", "--no-store", "-f", "json", "-o", "/dev/null") == 1
+    assert (
+        secloop("assess", str(repo), "--fail-on-unknown", "--no-store", "-f", "json", "-o", "/dev/null") == 1
+    )
 
 
 def test_malformed_workflow_while_walking_is_skipped(repo_factory: RepoFactory, tmp_path: Path) -> None:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.store.conftest import assessment, practice
 from typer.testing import CliRunner
 
 from secloop.cli.history import change
 from secloop.cli.main import app, run
 from secloop.core.enums import Stage, Status
 from secloop.store import PracticeStatus, open_store
+from tests.store.conftest import assessment, practice
 
 P = practice
 JAN = datetime(2025, 1, 10, 9, 30, tzinfo=UTC)

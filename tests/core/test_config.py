@@ -81,7 +81,7 @@ def test_explicit_config_file(tmp_path: Path) -> None:
 
 def test_explicit_pyproject(tmp_path: Path) -> None:
     path = tmp_path / "pyproject.toml"
-    path.write_text('[tool.secloop]\naudit = true\n')
+    path.write_text("[tool.secloop]\naudit = true\n")
     config, _ = load_config(tmp_path / "elsewhere", path)
     assert config.audit is True
 
@@ -94,7 +94,8 @@ def test_missing_explicit_config_is_input_error(tmp_path: Path) -> None:
 
 def test_suppressions_in_config(tmp_path: Path) -> None:
     (tmp_path / "secloop.toml").write_text(
-        '[[suppress]]\nrule = "GHA-UNPINNED-ACTION"\npath = ".github/*"\nreason = "vendored"\nexpires = 2027-01-31\n'
+        '[[suppress]]\nrule = "GHA-UNPINNED-ACTION"\npath = ".github/*"\n'
+        'reason = "vendored"\nexpires = 2027-01-31\n'
     )
     config, _ = load_config(tmp_path)
     (entry,) = config.suppress
@@ -115,7 +116,9 @@ def test_suppression_without_reason_is_rejected(tmp_path: Path) -> None:
 
 def test_suppressions_file(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
-    path.write_text('[[suppress]]\nrule = "A"\nreason = "ok for now"\n\n[[suppress]]\nrule = "B"\nreason = "fine"\n')
+    path.write_text(
+        '[[suppress]]\nrule = "A"\nreason = "ok for now"\n\n[[suppress]]\nrule = "B"\nreason = "fine"\n'
+    )
     entries = load_suppressions_file(path)
     assert [e.rule for e in entries] == ["A", "B"]
     assert load_suppressions_file(tmp_path / "absent.toml") == ()
@@ -132,7 +135,7 @@ def test_suppressions_file_bad_entry_points_at_its_header(tmp_path: Path) -> Non
 
 def test_suppressions_file_unknown_table(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
-    path.write_text('other = 1\n')
+    path.write_text("other = 1\n")
     with pytest.raises(ConfigError) as info:
         load_suppressions_file(path)
     assert info.value.place is not None and info.value.place.line == 1

@@ -29,7 +29,9 @@ def read_line(path: str, number: int) -> str | None:
     return lines[number - 1]
 
 
-def finding(line: int, rule: str = "RULE-A", severity: Severity = Severity.HIGH, fp: str | None = None) -> Finding:
+def finding(
+    line: int, rule: str = "RULE-A", severity: Severity = Severity.HIGH, fp: str | None = None
+) -> Finding:
     return Finding(
         rule_id=rule,
         severity=severity,
@@ -127,20 +129,26 @@ def test_expired_config_suppression_counts_again() -> None:
 def test_config_suppression_by_fingerprint_and_wrong_path() -> None:
     by_fp = SuppressionEntry(rule="RULE-A", fingerprint="fp-RULE-A-5", reason="known")
     other_path = SuppressionEntry(rule="RULE-A", path="lib/*", reason="known")
-    f5, f7 = run([result(finding(5), finding(7, rule="RULE-X"))], suppressions=((by_fp, "s"), (other_path, "s")))[0]
+    f5, f7 = run(
+        [result(finding(5), finding(7, rule="RULE-X"))], suppressions=((by_fp, "s"), (other_path, "s"))
+    )[0]
     assert f5.suppression is not None
     assert f7.suppression is None
 
 
 def test_baseline_marks_unchanged_and_gate_ignores_them() -> None:
     baseline = Baseline.from_findings([finding(5)])
-    findings, outcome = run([result(finding(5), finding(7, rule="RULE-X", severity=Severity.LOW))], baseline=baseline)
+    findings, outcome = run(
+        [result(finding(5), finding(7, rule="RULE-X", severity=Severity.LOW))], baseline=baseline
+    )
     assert [f.baseline_state for f in findings] == [BaselineState.UNCHANGED, BaselineState.NEW]
     assert outcome.gate.passed  # type: ignore[attr-defined]
 
 
 def test_gate_fails_on_threshold_and_names_worst() -> None:
-    gate = decide_gate([result(finding(5, severity=Severity.CRITICAL), finding(7, severity=Severity.MEDIUM))], Config())
+    gate = decide_gate(
+        [result(finding(5, severity=Severity.CRITICAL), finding(7, severity=Severity.MEDIUM))], Config()
+    )
     assert not gate.passed
     assert gate.reasons == ("1 active finding(s) at or above high (worst: critical)",)
 

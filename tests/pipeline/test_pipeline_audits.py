@@ -216,3 +216,15 @@ def test_classify_expressions(expression: str, expected: list[tuple[str, Confide
 
 def test_references_skip_function_names_and_strings() -> None:
     assert references("startsWith(github.ref, 'refs/tags/x.y')") == ["github.ref"]
+
+
+def test_dangerous_trigger_sees_a_head_fetched_by_a_script() -> None:
+    from secloop.pipeline.engine import scan_texts
+
+    text = (
+        "on: workflow_run\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: |\n          gh pr checkout 12\n"
+    )
+    (finding,) = scan_texts([("w.yml", text)]).of(DT)
+    assert finding.severity.value == "high"
+    assert [(loc.start_line, loc.start_column) for loc in finding.locations] == [(1, 5), (8, 11)]

@@ -150,9 +150,10 @@ def test_expression_positions_in_every_scalar_style() -> None:
         "      - run: >\n          x\n          ${{ e.f }}\n"
     )
     steps = parsed(text).jobs[0].steps
+    scripts = [s.run for s in steps if s.run is not None]
     found = [
-        (e.text, e.location.start_line, e.location.start_column) for s in steps for e in s.run.expressions()
-    ]  # type: ignore[union-attr]
+        (e.text, e.location.start_line, e.location.start_column) for r in scripts for e in r.expressions()
+    ]
     assert found == [("a.b", 7, 16), ("c.d", 8, 19), ("e.f", 11, 11)]
 
 
@@ -273,3 +274,18 @@ def test_moderate_nesting_is_read() -> None:
 def test_cyclic_merge_keys_terminate() -> None:
     wf = parsed("on: push\njobs:\n  a: &a\n    <<: *a\n    runs-on: x\n")
     assert [r.text for r in wf.jobs[0].runs_on] == ["x"]
+
+
+def test_control_characters_are_skipped_without_position() -> None:
+    assert parse_workflow("w.yml", "on: push\x00\n") == Skipped(
+        "w.yml",
+        "malformed YAML: ReaderError: unacceptable character #x0000: control characters are not "
+        'allowed in "<unicode string>", position 8',
+    )
+
+
+def test_long_lines_take_the_exact_depth_check_and_complex_keys_are_ignored() -> None:
+    text = "on: push\njobs: {a: {runs-on: x}}\n? [complex]\n: key\nname: " + "n" * 6000 + "\n"
+    wf = parsed(text)
+    assert [r.text for r in wf.jobs[0].runs_on] == ["x"]
+    assert wf.name == "n" * 6000

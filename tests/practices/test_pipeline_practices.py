@@ -321,7 +321,7 @@ def test_only_cicd_sec_5_carries_the_permission_findings(tmp_path: Path) -> None
 def test_credential_hygiene(tmp_path: Path) -> None:
     assert one(tmp_path / "a", "pipeline.cicd-sec-6", CLEAN).status is Status.PASS
     partial = one(tmp_path / "b", "pipeline.cicd-sec-6", workflow(steps(f"uses: actions/checkout@{SHA}")))
-    assert (partial.status, partial.summary) == (Status.PARTIAL, "1 checkout leave the token in .git/config")
+    assert (partial.status, partial.summary) == (Status.PARTIAL, "1 checkout leaves the token in .git/config")
     assert [f.rule_id for f in partial.findings] == ["GHA-PERSIST-CREDENTIALS"]
     inherit = workflow("  call:\n    uses: ./.github/workflows/r.yml\n    secrets: inherit\n")
     failed = one(tmp_path / "c", "pipeline.cicd-sec-6", inherit)

@@ -23,7 +23,9 @@ def test_json_matches_snapshot(sample_assessment: RenderInput) -> None:
     text = json_v1.render(sample_assessment)
     if os.environ.get("SECLOOP_UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(text, "utf-8")
-    assert text == SNAPSHOT.read_text("utf-8"), "schema change: extend v1 only, then SECLOOP_UPDATE_SNAPSHOTS=1"
+    assert text == SNAPSHOT.read_text("utf-8"), (
+        "schema change: extend v1 only, then SECLOOP_UPDATE_SNAPSHOTS=1"
+    )
 
 
 def test_json_validates_against_published_schema(sample_assessment: RenderInput) -> None:

@@ -206,7 +206,7 @@ def test_a_database_from_a_newer_secloop_is_refused_with_a_hint(sqlite_url: str)
         f"could not open the database at {sqlite_url}: Can't locate revision identified by '0099'"
     )
     assert info.value.hint == (
-        "the database may have been written by a newer secloop; upgrade secloop or use another --db"
+        "it may have been written by a newer secloop; upgrade secloop or use another --db"
     )
 
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 import psycopg
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from tests.store.conftest import assessment, practice, schema_of
 
 from secloop.core.enums import Status
 from secloop.store import open_store
 from secloop.store.engine import MIGRATION_LOCK_KEY, VERSION_TABLE
+from tests.store.conftest import assessment, practice, schema_of
 
 pytestmark = pytest.mark.postgres
 TABLES = ["assessments", "findings", "practice_results", "repositories", VERSION_TABLE]

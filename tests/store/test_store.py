@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from tests.store.conftest import assessment, document, finding, practice
 
 from secloop.core.enums import BaselineState, Severity, Stage, Status
 from secloop.core.errors import StoreError
 from secloop.store import Counts, History, HistoryEntry, PracticeStatus, Store, open_store
 from secloop.store.models import FindingRow
+from tests.store.conftest import assessment, document, finding, practice
 
 ROOT = "/work/repos/demo"
 T1 = datetime(2025, 1, 10, 9, 30, tzinfo=UTC)
@@ -289,3 +289,19 @@ def test_sqlite_foreign_keys_cascade_deletes(sqlite_url: str) -> None:
         3,
         2,
     )
+
+
+def test_practices_are_ordered_by_stage_then_id_with_numbers_as_numbers(sqlite_url: str) -> None:
+    ids = ("pipeline.cicd-sec-10", "pipeline.cicd-sec-2", "code.secrets", "pipeline.cicd-sec-1", "build.sca")
+    with open_store(sqlite_url) as store:
+        store.save(assessment(tuple(practice(pid, Status.PASS) for pid in ids)), "{}", ROOT)
+        history = store.history(ROOT)
+    expected = (
+        "code.secrets",
+        "build.sca",
+        "pipeline.cicd-sec-1",
+        "pipeline.cicd-sec-2",
+        "pipeline.cicd-sec-10",
+    )
+    assert tuple(p.practice_id for p in history.entries[0].practices) == expected
+    assert tuple(pid for pid, _ in history.practices) == expected

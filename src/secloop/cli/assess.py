@@ -48,7 +48,9 @@ def render(assessment: Assessment, fmt: str, *, width: int | None = None, color:
     data = RenderInput(assessment, REGISTRY, load_catalog())
     if fmt == "terminal":
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width or 120, no_color=not color, color_system=None, highlight=False)
+        console = Console(
+            file=buffer, width=width or 120, no_color=not color, color_system=None, highlight=False
+        )
         render_terminal(data, console)
         return buffer.getvalue()
     return FORMATS[fmt](data)
@@ -59,13 +61,17 @@ def register(app: typer.Typer) -> None:
     def assess_command(
         path: Path = typer.Argument(Path("."), help="Repository to assess."),
         fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMAT_NAMES)}."),
-        output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE (atomically)."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the report to FILE (atomically)."
+        ),
         config: Path | None = CONFIG_OPTION,
         fail_on: str | None = typer.Option(
             None, "--fail-on", help="Gate threshold: critical, high, medium, low, info or none."
         ),
         fail_on_unknown: bool | None = typer.Option(
-            None, "--fail-on-unknown/--no-fail-on-unknown", help="Fail closed when a required practice is unknown."
+            None,
+            "--fail-on-unknown/--no-fail-on-unknown",
+            help="Fail closed when a required practice is unknown.",
         ),
         audit: bool = typer.Option(False, "--audit", help="Audit mode: ignore inline suppressions."),
         no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
@@ -78,7 +84,9 @@ def register(app: typer.Typer) -> None:
         """
         if fmt not in FORMAT_NAMES:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
-        prepared = apply_overrides(prepare(path, config, use_baseline=not no_baseline), fail_on, fail_on_unknown, audit)
+        prepared = apply_overrides(
+            prepare(path, config, use_baseline=not no_baseline), fail_on, fail_on_unknown, audit
+        )
         result = assess(prepared)
         if output is not None:
             write_atomic(output, render(result, fmt, color=False))

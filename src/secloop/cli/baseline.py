@@ -13,7 +13,9 @@ from secloop.core.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Record today's findings so that only new ones fail the gate.", no_args_is_help=True)
+    group = typer.Typer(
+        help="Record today's findings so that only new ones fail the gate.", no_args_is_help=True
+    )
     app.add_typer(group, name="baseline")
 
     def _write(path: Path, config: Path | None, output: Path | None, *, update: bool) -> None:
@@ -38,7 +40,9 @@ def register(app: typer.Typer) -> None:
     def create(
         path: Path = typer.Argument(Path("."), help="Repository."),
         config: Path | None = CONFIG_OPTION,
-        output: Path | None = typer.Option(None, "--output", "-o", help="Baseline file (default from config)."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Baseline file (default from config)."
+        ),
     ) -> None:
         """Create the baseline from the current findings (refuses to overwrite)."""
         _write(path, config, output, update=False)
@@ -47,7 +51,9 @@ def register(app: typer.Typer) -> None:
     def update(
         path: Path = typer.Argument(Path("."), help="Repository."),
         config: Path | None = CONFIG_OPTION,
-        output: Path | None = typer.Option(None, "--output", "-o", help="Baseline file (default from config)."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Baseline file (default from config)."
+        ),
     ) -> None:
         """Replace the baseline with the current findings and say what changed."""
         _write(path, config, output, update=True)

@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
     def rules() -> None:
         """List every rule: id, stage, default severity and confidence, references."""
         table = Table(show_edge=False)
-        for col in ("id", "stage", "severity", "confidence", "references", "title"):
+        table.add_column("id", no_wrap=True)
+        for col in ("stage", "severity", "confidence", "references", "title"):
             table.add_column(col)
         for rule in REGISTRY:
             table.add_row(
@@ -32,7 +33,8 @@ def register(app: typer.Typer) -> None:
     def practices() -> None:
         """List every practice of the loop: id, stage, effort, impact and title."""
         table = Table(show_edge=False)
-        for col in ("id", "stage", "effort", "impact", "title"):
+        table.add_column("id", no_wrap=True)
+        for col in ("stage", "effort", "impact", "title"):
             table.add_column(col)
         for p in load_catalog():
             table.add_row(p.id, p.stage.value, p.effort.value, p.impact.value, p.title)

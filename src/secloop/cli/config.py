@@ -22,10 +22,11 @@ def register(app: typer.Typer) -> None:
         """Show the effective configuration, where it came from, and what every option means."""
         effective, source = load_config(path.resolve(), config)
         console = Console(highlight=False)
-        console.print(f"configuration: {source or 'defaults (no secloop.toml or [tool.secloop] found)'}")
+        typer.echo(f"configuration: {source or 'defaults (no secloop.toml or [tool.secloop] found)'}")
         table = Table(show_edge=False)
-        for col in ("option", "value", "meaning"):
-            table.add_column(col)
+        table.add_column("option", no_wrap=True)
+        table.add_column("value")
+        table.add_column("meaning")
         values = effective.model_dump(mode="json")
         for name, field in Config.model_fields.items():
             table.add_row(name, json.dumps(values[name]), field.description or "")

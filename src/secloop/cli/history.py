@@ -7,7 +7,7 @@ import shlex
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich import box
@@ -29,7 +29,7 @@ STATUS_STYLE = {
     Status.UNKNOWN: "magenta",
     Status.NOT_APPLICABLE: "dim",
 }
-CHANGE_STYLE = {
+CHANGE_STYLE: dict[str, str] = {
     "improved": "bold green",
     "regressed": "bold red",
     "changed": "yellow",
@@ -39,12 +39,15 @@ CHANGE_STYLE = {
 }
 
 
+Change = Literal["improved", "regressed", "changed", "new", "removed", "unchanged"]
+
+
 class HistoryFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
 
 
-def change(first: PracticeStatus | None, last: PracticeStatus | None) -> str:
+def change(first: PracticeStatus | None, last: PracticeStatus | None) -> Change:
     """How a practice moved between the first and the last assessment shown."""
     if first is None:
         return "new"
@@ -57,7 +60,7 @@ def change(first: PracticeStatus | None, last: PracticeStatus | None) -> str:
     return "changed"
 
 
-def _changes(history: History) -> list[tuple[str, Stage, str]]:
+def _changes(history: History) -> list[tuple[str, Stage, Change]]:
     first, last = history.entries[0], history.entries[-1]
     return [
         (pid, stage, change(first.status_of(pid), last.status_of(pid))) for pid, stage in history.practices
@@ -169,7 +172,7 @@ def _plural(n: int, word: str) -> str:
 
 def print_history(history: History, fmt: HistoryFormat, console: Console, store_url: str) -> None:
     if fmt is HistoryFormat.JSON:
-        console.out(json.dumps(history_document(history), indent=2, ensure_ascii=False), highlight=False)
+        typer.echo(json.dumps(history_document(history), indent=2, ensure_ascii=False))
         return
     if not history.entries:
         return

@@ -65,12 +65,15 @@ def run(argv: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(EXIT_INTERNAL)
+    except typer.TyperException as exc:
+        # Usage errors (unknown option, bad value) raised by typer's bundled click: exit 2.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc}", err=True)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         traceback.print_exc()
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         sys.exit(EXIT_INTERNAL)

@@ -72,7 +72,9 @@ def load_baseline(path: Path) -> Baseline | None:
 def dump_baseline(baseline: Baseline) -> str:
     body = {
         "schema": SCHEMA,
-        "findings": [{"fingerprint": e.fingerprint, "rule": e.rule_id, "path": e.path} for e in baseline.entries],
+        "findings": [
+            {"fingerprint": e.fingerprint, "rule": e.rule_id, "path": e.path} for e in baseline.entries
+        ],
     }
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
 

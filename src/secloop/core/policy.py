@@ -31,9 +31,7 @@ class PolicyOutcome:
     next_steps: tuple[NextStep, ...]
 
 
-def _inline_suppression(
-    finding: Finding, read_line: LineReader, notes: list[Skipped]
-) -> Suppression | None:
+def _inline_suppression(finding: Finding, read_line: LineReader, notes: list[Skipped]) -> Suppression | None:
     loc = finding.primary
     if loc is None or loc.start_line is None:
         return None

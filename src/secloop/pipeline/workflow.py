@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import yaml
 
@@ -23,6 +24,7 @@ _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 MAX_DEPTH = 1000
 _CHEAP_BOUND = 5000
 _MERGE_DEPTH = 8
+_MERGE = "tag:yaml.org,2002:merge"
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 
 
@@ -190,6 +192,26 @@ class Workflow:
 
 
 # -- composing -----------------------------------------------------------------------------------
+#
+# Nodes, events and errors are recognised by shape, not by class: libyaml's extension keeps the
+# classes of the first import of `yaml`, so after a re-import (coverage and reloaders do this)
+# isinstance() against `yaml.MappingNode` is silently False for every node it composes.
+
+
+def _is_scalar(node: object) -> TypeGuard[yaml.ScalarNode]:
+    return getattr(node, "id", None) == "scalar"
+
+
+def _is_sequence(node: object) -> TypeGuard[yaml.SequenceNode]:
+    return getattr(node, "id", None) == "sequence"
+
+
+def _is_mapping(node: object) -> TypeGuard[yaml.MappingNode]:
+    return getattr(node, "id", None) == "mapping"
+
+
+def _is_yaml_error(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("yaml") or isinstance(exc, (RecursionError, ValueError))
 
 
 class _Source:
@@ -204,13 +226,13 @@ class _Source:
         return Location(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
     def scalar(self, node: yaml.Node | None) -> Scalar | None:
-        if not isinstance(node, yaml.ScalarNode):
+        if not _is_scalar(node):
             return None
         raw = self.text[node.start_mark.index : node.end_mark.index]
         return Scalar(str(node.value), raw, self.location(node))
 
     def text_of(self, node: yaml.Node | None) -> str | None:
-        return str(node.value) if isinstance(node, yaml.ScalarNode) else None
+        return str(node.value) if _is_scalar(node) else None
 
     def entries(self, node: yaml.Node | None) -> tuple[Entry, ...]:
         return tuple(Entry(k.value, self.location(k), self.scalar(v)) for k, v in _items(node))
@@ -219,15 +241,15 @@ class _Source:
 def _items(node: yaml.Node | None, depth: int = 0) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
     """Key/value pairs of a mapping node with scalar keys; merge keys (`<<`) are expanded."""
     # Aliases can make merge keys cyclic (`&a {<<: *a}`): follow a few levels only.
-    if not isinstance(node, yaml.MappingNode) or depth > _MERGE_DEPTH:
+    if not _is_mapping(node) or depth > _MERGE_DEPTH:
         return []
     merged: list[tuple[yaml.ScalarNode, yaml.Node]] = []
     own: list[tuple[yaml.ScalarNode, yaml.Node]] = []
     for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode):
+        if not _is_scalar(key):
             continue
-        if key.tag == "tag:yaml.org,2002:merge":
-            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        if key.tag == _MERGE or (key.value == "<<" and not key.style and key.tag is None):
+            sources = value.value if _is_sequence(value) else [value]
             for source in sources:
                 merged.extend(_items(source, depth + 1))
         else:
@@ -255,9 +277,9 @@ def _key_node(node: yaml.Node | None, key: str) -> yaml.ScalarNode | None:
 
 
 def _kind(node: yaml.Node | None) -> str:
-    if isinstance(node, yaml.MappingNode):
+    if _is_mapping(node):
         return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
+    if _is_sequence(node):
         return "a sequence"
     if node is None:
         return "nothing"
@@ -271,28 +293,24 @@ def _skip(path: str, reason: str, node: yaml.Node | None) -> Skipped:
 
 
 def _strings(src: _Source, node: yaml.Node | None) -> tuple[str, ...]:
-    if isinstance(node, yaml.ScalarNode):
+    if _is_scalar(node):
         return (str(node.value),)
-    if isinstance(node, yaml.SequenceNode):
-        return tuple(str(item.value) for item in node.value if isinstance(item, yaml.ScalarNode))
-    if isinstance(node, yaml.MappingNode):
+    if _is_sequence(node):
+        return tuple(str(item.value) for item in node.value if _is_scalar(item))
+    if _is_mapping(node):
         return tuple(k.value for k, _ in _items(node))
     return ()
 
 
 def _triggers(src: _Source, node: yaml.Node) -> tuple[Trigger, ...]:
-    if isinstance(node, yaml.ScalarNode):
+    if _is_scalar(node):
         return (Trigger(str(node.value), src.location(node)),) if node.value else ()
-    if isinstance(node, yaml.SequenceNode):
-        return tuple(
-            Trigger(str(item.value), src.location(item))
-            for item in node.value
-            if isinstance(item, yaml.ScalarNode)
-        )
+    if _is_sequence(node):
+        return tuple(Trigger(str(item.value), src.location(item)) for item in node.value if _is_scalar(item))
     triggers = []
     for key, value in _items(node):
         filters: list[Filter] = []
-        if isinstance(value, yaml.SequenceNode):  # schedule: [{cron: …}, …]
+        if _is_sequence(value):  # schedule: [{cron: …}, …]
             crons = tuple(c for item in value.value for c in _strings(src, _get(item, "cron")))
             if crons:
                 filters.append(Filter("cron", crons, src.location(value)))
@@ -306,19 +324,19 @@ def _permissions(src: _Source, key: yaml.ScalarNode | None, node: yaml.Node | No
     if key is None or node is None:
         return None
     location = src.location(key)
-    if isinstance(node, yaml.ScalarNode):
+    if _is_scalar(node):
         return Permissions(location, str(node.value).strip(), ())
-    if isinstance(node, yaml.MappingNode) and not node.value:
+    if _is_mapping(node) and not node.value:
         return Permissions(location, "", ())
     return Permissions(location, None, src.entries(node))
 
 
 def _runs_on(src: _Source, node: yaml.Node | None) -> tuple[Scalar, ...]:
-    if isinstance(node, yaml.MappingNode):  # {group: …, labels: […]}
+    if _is_mapping(node):  # {group: …, labels: […]}
         node = _get(node, "labels")
-    if isinstance(node, yaml.ScalarNode):
+    if _is_scalar(node):
         items: list[yaml.Node] = [node]
-    elif isinstance(node, yaml.SequenceNode):
+    elif _is_sequence(node):
         items = list(node.value)
     else:
         return ()
@@ -331,12 +349,12 @@ def _matrix(src: _Source, strategy: yaml.Node | None) -> tuple[tuple[str, tuple[
     for key, value in _items(matrix):
         if key.value in ("include", "exclude"):
             continue
-        if isinstance(value, yaml.SequenceNode):
+        if _is_sequence(value):
             values.setdefault(key.value, []).extend(
                 s for s in (src.scalar(item) for item in value.value) if s is not None
             )
     include = _get(matrix, "include")
-    if isinstance(include, yaml.SequenceNode):
+    if _is_sequence(include):
         for item in include.value:
             for key, value in _items(item):
                 scalar = src.scalar(value)
@@ -361,21 +379,21 @@ def _step(src: _Source, index: int, node: yaml.Node) -> Step:
 def _job(src: _Source, key: yaml.ScalarNode, node: yaml.MappingNode, problems: list[Skipped]) -> Job:
     steps: list[Step] = []
     steps_node = _get(node, "steps")
-    if isinstance(steps_node, yaml.SequenceNode):
+    if _is_sequence(steps_node):
         for index, item in enumerate(steps_node.value):
-            if isinstance(item, yaml.MappingNode):
+            if _is_mapping(item):
                 steps.append(_step(src, index, item))
             else:
                 problems.append(
                     _skip(src.path, f"job {key.value}: step {index} is {_kind(item)}, not a mapping", item)
                 )
-    elif steps_node is not None and not (isinstance(steps_node, yaml.ScalarNode) and not steps_node.value):
+    elif steps_node is not None and not (_is_scalar(steps_node) and not steps_node.value):
         problems.append(
             _skip(src.path, f"job {key.value}: `steps:` is {_kind(steps_node)}, not a list", steps_node)
         )
     env_node = _get(node, "environment")
     environment = src.text_of(env_node) if env_node is not None else None
-    if isinstance(env_node, yaml.MappingNode):
+    if _is_mapping(env_node):
         environment = src.text_of(_get(env_node, "name"))
     return Job(
         id=str(key.value),
@@ -404,12 +422,13 @@ def _too_deep(text: str) -> tuple[int, int] | None:
         return None
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
+        kind = type(event).__name__
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
             depth += 1
             mark = event.start_mark
             if depth > MAX_DEPTH and mark is not None:
                 return mark.line + 1, mark.column + 1
-        elif isinstance(event, yaml.CollectionEndEvent):
+        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
             depth -= 1
     return None
 
@@ -422,14 +441,15 @@ def compose(path: str, text: str) -> yaml.Node | Skipped:
         if deep is not None:
             return Skipped(path, f"not read: YAML nested deeper than {MAX_DEPTH} levels", *deep)
         node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        return Skipped(path, f"malformed YAML: {problem}", line, column)
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        return Skipped(path, f"malformed YAML: {type(exc).__name__}: {str(exc)[:200]}")
+    except Exception as exc:
+        if not _is_yaml_error(exc):
+            raise
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if mark is None:
+            detail = " ".join(str(exc).split())[:200]
+            return Skipped(path, f"malformed YAML: {type(exc).__name__}: {detail}")
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "invalid YAML"
+        return Skipped(path, f"malformed YAML: {problem}", mark.line + 1, mark.column + 1)
     if node is None:
         return Skipped(path, "empty workflow file")
     return node
@@ -440,7 +460,7 @@ def parse_workflow(path: str, text: str) -> Workflow | Skipped:
     root = compose(path, text)
     if isinstance(root, Skipped):
         return root
-    if not isinstance(root, yaml.MappingNode):
+    if not _is_mapping(root):
         return _skip(path, f"not a workflow: the document is {_kind(root)}, expected a mapping", root)
     src = _Source(path, text.removeprefix("\ufeff"))
     on = _get(root, "on")
@@ -449,13 +469,13 @@ def parse_workflow(path: str, text: str) -> Workflow | Skipped:
     if on is None:
         return Skipped(path, "not a workflow: no `on:` trigger", 1, 1)
     jobs_node = _get(root, "jobs")
-    if not isinstance(jobs_node, yaml.MappingNode):
+    if not _is_mapping(jobs_node):
         where = jobs_node if jobs_node is not None else root
         return _skip(path, f"not a workflow: `jobs:` is {_kind(jobs_node)}, expected a mapping", where)
     problems: list[Skipped] = []
     jobs: list[Job] = []
     for key, value in _items(jobs_node):
-        if isinstance(value, yaml.MappingNode):
+        if _is_mapping(value):
             jobs.append(_job(src, key, value, problems))
         else:
             problems.append(_skip(path, f"job {key.value} is {_kind(value)}, not a mapping", value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,11 @@ class Practice:
 
     def means(self, status: Status) -> str:
         return dict(self.meaning).get(status, "")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort "cicd-sec-2" before "cicd-sec-10"."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part)
 
 
 _STATUS_KEYS = {
@@ -71,7 +77,7 @@ def parse_catalog(*texts: str) -> tuple[Practice, ...]:
                 engine=raw.get("engine"),
             )
         )
-    practices.sort(key=lambda p: (p.stage.order, p.id))
+    practices.sort(key=lambda p: (p.stage.order, natural_key(p.id)))
     return tuple(practices)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from secloop.core.model import Skipped
@@ -60,7 +60,7 @@ _DEPLOY_CMD = _words(
     r"^uses:\s*(?:[\w.-]+/[\w./-]*deploy|superfly/flyctl-actions|serverless/github-action"
     r"|cloudflare/wrangler-action|appleboy/(?:ssh|scp)-action|burnett01/rsync-deployments)",
 )
-_PAGES = re.compile(r"deploy-pages|gh-pages|github-pages|^pages$", re.IGNORECASE)
+_PAGES = re.compile(r"deploy-pages|gh-pages|github-pages|^pages$", re.IGNORECASE | re.MULTILINE)
 _PUBLISH_CMD = _words(
     r"\bnpm publish\b",
     r"\b(?:yarn|pnpm)(?: npm)? publish\b",
@@ -109,19 +109,17 @@ class CiJob:
     environment: str | None
     commands: tuple[str, ...]
 
-    def _match(self, rx: re.Pattern[str]) -> str | None:
+    def _match(self, rx: re.Pattern[str], unless: re.Pattern[str] | None = None) -> str | None:
         for command in self.commands:
             found = rx.search(command)
-            if found:
+            if found and not (unless and unless.search(command)):
                 return " ".join(found.group(0).split())
         return None
 
     @property
     def deploy_tool(self) -> str | None:
-        tool = self._match(_DEPLOY_CMD)
-        if tool and _PAGES.search(tool):
-            return None
-        return tool
+        """The first deploy command; GitHub Pages publishing is documentation, not a deployment."""
+        return self._match(_DEPLOY_CMD, unless=_PAGES)
 
     @property
     def publish_tool(self) -> str | None:
@@ -185,8 +183,8 @@ def github_triggers(on: Any) -> frozenset[str]:
             elif ignore is not None:
                 if not _branch_matches_main(ignore):
                     result.add(MAIN)
-            elif not has_tags:
-                result.add(MAIN)
+            elif not has_tags:  # an unfiltered push runs for every branch and every tag
+                result |= {MAIN, TAGS}
         elif event == "workflow_run":
             branches = conf.get("branches")
             if branches is None or _branch_matches_main(branches):
@@ -279,15 +277,7 @@ def _inherit_callers(jobs: list[CiJob]) -> list[CiJob]:
     for job in jobs:
         inherited = callers.get(job.path)
         if inherited and CALLED in job.triggers:
-            job = CiJob(
-                job.path,
-                job.name,
-                job.line,
-                job.platform,
-                frozenset((job.triggers - {CALLED}) | inherited),
-                job.environment,
-                job.commands,
-            )
+            job = replace(job, triggers=frozenset((job.triggers - {CALLED}) | inherited))
         out.append(job)
     return out
 
@@ -315,10 +305,10 @@ def gitlab_triggers(job: dict[Any, Any]) -> frozenset[str]:
         for rule in rules:
             if not isinstance(rule, dict) or rule.get("when") == "never":
                 continue
-            cond = str(rule.get("if", ""))
+            cond = str(rule.get("if", "")).lower()
             if rule.get("when") == "manual":
                 result.add(MANUAL)
-            elif "CI_COMMIT_TAG" in cond:
+            elif "ci_commit_tag" in cond:
                 result.add(TAGS)
             elif "schedule" in cond:
                 result.add(SCHEDULE)

@@ -88,16 +88,14 @@ class Repo:
         for dirpath, dirnames, filenames in os.walk(self.root):
             rel_dir = Path(dirpath).relative_to(self.root).as_posix()
             rel_dir = "" if rel_dir == "." else rel_dir + "/"
-            dirnames[:] = sorted(
-                d for d in dirnames if d != ".git" and not spec.match_file(f"{rel_dir}{d}/")
-            )
+            dirnames[:] = sorted(d for d in dirnames if d != ".git" and not spec.match_file(f"{rel_dir}{d}/"))
             for name in filenames:
                 rel = f"{rel_dir}{name}"
                 if not spec.match_file(rel):
                     result.append(rel)
         return result
 
-    def _ignore_spec(self) -> pathspec.PathSpec:
+    def _ignore_spec(self) -> pathspec.PathSpec[pathspec.Pattern]:
         gitignore = self.root / ".gitignore"
         lines = gitignore.read_text("utf-8", "replace").splitlines() if gitignore.is_file() else []
         return pathspec.PathSpec.from_lines("gitwildmatch", lines)

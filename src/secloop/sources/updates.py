@@ -63,7 +63,7 @@ class UpdateEntry:
 
     @property
     def label(self) -> str:
-        return f"{self.tool} {self.ecosystem} {self.directory}" if self.tool == "dependabot" else self.tool
+        return f"dependabot ({self.ecosystem}, {self.directory})" if self.tool == "dependabot" else self.tool
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +159,7 @@ def _dependabot(path: str, text: str, skipped: list[Skipped]) -> list[UpdateEntr
             default = float(n.scalar(n.get(block, "default-days")) or 0)
             semver = [n.scalar(n.get(block, f"semver-{k}-days")) for k in ("major", "minor", "patch")]
             days = min(float(v) if v else default for v in semver)
-            setting = f"cooldown (default-days: {default:g})"
+            setting = f"cooldown default-days: {default:g}"
             cooldown = Cooldown("dependabot", path, n.line(block), days, setting)
         directory = n.scalar(n.get(item, "directory")) or ", ".join(n.strings(n.get(item, "directories")))
         entries.append(
@@ -223,7 +223,7 @@ def _uv(path: str, text: str, table: dict[str, object], now: datetime) -> Cooldo
     if cutoff is None:
         return None
     days = max((now - cutoff).total_seconds() / 86400, 0.0)
-    setting = f"exclude-newer = {value!s} (a fixed date, {format_days(round(days, 1))} before HEAD)"
+    setting = f"exclude-newer = {value!s}, a fixed date, measured from HEAD's commit"
     return Cooldown("uv", path, line, round(days, 1), setting)
 
 

@@ -27,7 +27,26 @@ class YamlMap(dict[Any, Any]):
         return self.key_lines.get(key, self.line)
 
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _c_loader() -> type[yaml.SafeLoader]:
+    """PyYAML's C loader when it is present and sound, else the pure-Python one.
+
+    When `yaml` is first imported under a tracer (coverage does this in the test run), the C extension
+    can bind a second copy of `yaml.nodes`; its resolver then tags nothing and every load fails. A
+    one-line probe catches that once, at import.
+    """
+    loader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return yaml.SafeLoader
+    probe = loader("probe: [1]")
+    try:
+        return loader if probe.get_single_data() == {"probe": [1]} else yaml.SafeLoader
+    except yaml.YAMLError:
+        return yaml.SafeLoader
+    finally:
+        probe.dispose()
+
+
+_BaseLoader = _c_loader()
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]

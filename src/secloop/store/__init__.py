@@ -6,6 +6,7 @@ is migrated on open. `save` is one transaction; `history` reads a repository's l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,9 @@ __all__ = [
     "default_url",
     "open_store",
 ]
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 def default_url() -> str:
@@ -96,7 +100,7 @@ class History:
     def practices(self) -> tuple[tuple[str, Stage], ...]:
         """Every practice seen in any entry, ordered by stage, then id: the rows of a journey table."""
         seen = {(p.practice_id, p.stage) for e in self.entries for p in e.practices}
-        return tuple(sorted(seen, key=lambda item: (item[1].order, item[0])))
+        return tuple(sorted(seen, key=lambda item: practice_order(item[0], item[1])))
 
 
 def _counts(assessment: Assessment) -> Counts:
@@ -113,8 +117,11 @@ def _counts(assessment: Assessment) -> Counts:
     )
 
 
-def _practice_order(p: PracticeStatus) -> tuple[int, str]:
-    return (p.stage.order, p.practice_id)
+def practice_order(practice_id: str, stage: Stage) -> tuple[int, tuple[str | int, ...]]:
+    """Stage order, then the id with its numbers compared as numbers (cicd-sec-2 before cicd-sec-10)."""
+    parts = _DIGITS.split(practice_id)
+    # re.split with a group alternates text and digits, so equal positions always hold equal types.
+    return (stage.order, tuple(int(part) if i % 2 else part for i, part in enumerate(parts)))
 
 
 class Store:
@@ -274,7 +281,9 @@ class Store:
                         findings=row.finding_count,
                         active_findings=row.active_finding_count,
                     ),
-                    practices=tuple(sorted(by_assessment[row.id], key=_practice_order)),
+                    practices=tuple(
+                        sorted(by_assessment[row.id], key=lambda p: practice_order(p.practice_id, p.stage))
+                    ),
                 )
                 for row in rows
             )

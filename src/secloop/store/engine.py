@@ -97,9 +97,7 @@ def _first_line(exc: BaseException) -> str:
 
 @contextmanager
 def wrapped(url: URL, action: str) -> Iterator[None]:
-    """Turn driver and Alembic failures into a StoreError naming the (masked) URL and a hint."""
-    from alembic.util.exc import CommandError
-
+    """Turn driver failures into a StoreError naming the (masked) URL and a hint."""
     try:
         yield
     except IntegrityError as exc:
@@ -116,11 +114,6 @@ def wrapped(url: URL, action: str) -> Iterator[None]:
         raise StoreError(
             f"could not {action} at {mask(url)}: {_first_line(exc)}",
             hint="check the database URL (--db or SECLOOP_DB) and the server's log",
-        ) from exc
-    except CommandError as exc:
-        raise StoreError(
-            f"could not {action} at {mask(url)}: {_first_line(exc)}",
-            hint="the database may have been written by a newer secloop; upgrade secloop or use another --db",
         ) from exc
 
 
@@ -153,8 +146,15 @@ def migrate(engine: Engine) -> None:
             if current_revisions(conn) == {HEAD}:
                 return
         from alembic import command
+        from alembic.util.exc import CommandError
 
         with _ALEMBIC_LOCK, engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            command.upgrade(alembic_config(conn), "head")
+            try:
+                command.upgrade(alembic_config(conn), "head")
+            except CommandError as exc:
+                raise StoreError(
+                    f"could not open the database at {mask(engine.url)}: {_first_line(exc)}",
+                    hint="it may have been written by a newer secloop; upgrade secloop or use another --db",
+                ) from exc

@@ -275,13 +275,21 @@ _SCA = re.compile(
 )
 
 
+# Dependabot ecosystems that do not cover the code's dependency manifests.
+_NOT_CODE_ECOSYSTEMS = {"github-actions", "docker", "docker-compose", "devcontainers"}
+
+
 def evaluate_sca(ctx: Context) -> PracticeResult:
     na = _na_without_dependencies(ctx)
     if na is not None:
         return na
     repo = ctx.repo
     updates = load_updates(repo)
-    evidence = [f"{e.where}: {e.label} watches dependencies" for e in updates.entries if e.enabled]
+    evidence = [
+        f"{e.where}: {e.label} watches dependencies"
+        for e in updates.entries
+        if e.enabled and e.ecosystem not in _NOT_CODE_ECOSYSTEMS
+    ]
     evidence += [f"{u.where}: {u.text[:80]}" for u in _uses(repo, _SCA)[:10]]
     if evidence:
         return ctx.result(Status.PASS, "dependency scanning is configured", [*evidence, DEPS_ENGINE])

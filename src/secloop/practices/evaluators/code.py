@@ -8,6 +8,7 @@ from secloop.core.enums import Status
 from secloop.core.model import PracticeResult, Skipped
 from secloop.core.rules import Rule
 from secloop.practices.base import Context, Evaluator
+from secloop.practices.evaluators.build import dependency_manifests
 from secloop.sources.ci import load_ci, load_precommit, nodes
 from secloop.sources.history import first_parent_log, landing_stats
 from secloop.sources.manifests import app_code
@@ -61,8 +62,8 @@ def evaluate_branch_protection(ctx: Context) -> PracticeResult:
     if declared:
         return ctx.result(
             Status.PARTIAL,
-            "branch protection is declared in the repository; whether the host enforces it "
-            f"{API_REASON.replace('needs', 'needs the host API:')}",
+            "branch protection is declared in the repository; confirming that the host enforces it "
+            f"{API_REASON}",
             declared + hints,
             skipped=skipped,
         )
@@ -176,7 +177,9 @@ _VALIDATORS = re.compile(
     re.MULTILINE,
 )
 _SOURCE_VALIDATION = re.compile(
-    r"\b(attrs?\.validators|from django import forms|django\.forms|from rest_framework import serializers)\b"
+    r"^\s*(?:from django import forms|from rest_framework import serializers|import attrs?$)"
+    r"|\battrs?\.validators\.\w+\(|\bforms\.(?:Form|ModelForm)\)",
+    re.MULTILINE,
 )
 
 
@@ -187,7 +190,7 @@ def evaluate_input_validation(ctx: Context) -> PracticeResult:
         return ctx.result(Status.NOT_APPLICABLE, "no application source code outside tests, docs and scripts")
     evidence = [
         f"{h.path}:{h.line}: declares {m.group(1)}"
-        for h in repo.grep(_VALIDATORS, app.dependency_files)
+        for h in repo.grep(_VALIDATORS, dependency_manifests(repo))
         for m in [_VALIDATORS.search(h.text)]
         if m is not None
     ]
@@ -202,7 +205,7 @@ def evaluate_input_validation(ctx: Context) -> PracticeResult:
         )
     return ctx.unknown(
         "no validation library is declared; how input is validated needs the SAST engine, not available yet",
-        [f"dependency manifests read: {', '.join(app.dependency_files[:5]) or 'none'}"],
+        [f"dependency manifests read: {', '.join(dependency_manifests(repo)[:5]) or 'none'}"],
     )
 
 
@@ -211,7 +214,10 @@ def evaluate_input_validation(ctx: Context) -> PracticeResult:
 _LOGGING: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "py",
-        re.compile(r"^\s*(import\s+(logging|structlog|loguru)\b|from\s+(logging|structlog|loguru)\s+import)"),
+        re.compile(
+            r"^\s*(import\s+(logging|structlog|loguru)\b|from\s+(logging|structlog|loguru)\s+import)",
+            re.MULTILINE,
+        ),
     ),
     (
         "js",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from secloop.core.enums import Status
 from secloop.core.model import PracticeResult
 from secloop.core.rules import Rule
@@ -79,6 +81,17 @@ FLAG_SDKS: tuple[Sdk, ...] = (
 )
 
 
+# A module or config file named for feature switches: toggles exist, but no SDK or service runs them.
+_HOMEGROWN = re.compile(
+    r"(^|/)(features?|feature[-_]?(flags|toggles|switches)|flags|toggles)\.(ya?ml|json|toml|py|js|ts|go|rb|java|kt)$"
+)
+_ASIDE = re.compile(r"(^|/)(tests?|spec|fixtures|examples?|docs?|node_modules|vendor)/")
+
+
+def homegrown_switches(files: tuple[str, ...]) -> list[str]:
+    return [f for f in files if _HOMEGROWN.search(f) and not _ASIDE.search(f)]
+
+
 def evaluate_feature_toggles(ctx: Context) -> PracticeResult:
     app = app_code(ctx.repo)
     if not app.is_app:
@@ -86,11 +99,19 @@ def evaluate_feature_toggles(ctx: Context) -> PracticeResult:
     hits = find_sdks(ctx.repo, app, FLAG_SDKS)
     if hits:
         return ctx.result(Status.PASS, f"feature flags through {sdk_names(hits)}", sdk_evidence(hits))
-    looked = ", ".join(sdk.name for sdk in FLAG_SDKS)
+    looked = f"looked for: {', '.join(sdk.name for sdk in FLAG_SDKS)}"
+    homegrown = homegrown_switches(ctx.repo.files())
+    if homegrown:
+        return ctx.result(
+            Status.PARTIAL,
+            "home-grown feature switches, without a feature-flag SDK or service",
+            [f"{path}: feature switches kept by the application" for path in homegrown[:MAX_EVIDENCE]]
+            + [looked],
+        )
     return ctx.result(
         Status.FAIL,
         "no feature-flag SDK in the application code or its dependencies",
-        [app.app_evidence(), f"looked for: {looked}"],
+        [app.app_evidence(), looked],
     )
 
 

@@ -110,8 +110,9 @@ def base_images(path: str, text: str) -> list[BaseImage]:
     for number, instruction in _logical_lines(text):
         keyword, _, rest = instruction.partition(" ")
         if keyword.upper() == "ARG" and not found:
-            name, _, default = rest.strip().partition("=")
-            args[name.strip()] = default.strip().strip("'\"")
+            name, eq, default = rest.strip().partition("=")
+            if eq:  # an ARG without a default is only known at build time
+                args[name.strip()] = default.strip().strip("'\"")
         elif keyword.upper() == "FROM":
             tokens = [t for t in rest.split() if not t.startswith("--")]
             if not tokens:
@@ -150,10 +151,10 @@ _GIT_HOST = re.compile(r"git@(?:github\.com|gitlab\.com|bitbucket\.org|ssh\.dev\
 _CONFIG_MGMT = re.compile(
     r"\b(?:ansible-playbook|chef-client|knife\s+(?:ssh|bootstrap)|puppet\s+(?:apply|agent)|salt-ssh|salt-call)\b"
 )
-_MUTATES = re.compile(
+_MUTATES = re.compile(  # a remote command that changes the host, or a copy onto it
     r"\b(?:apt-get|apt|yum|dnf|apk|zypper|pip3?|npm|gem)\s+(?:-\S+\s+)*(?:install|upgrade|add|update)\b"
-    r"|\bgit\s+pull\b|\bsystemctl\s+(?:re)?start\b|\bservice\s+\S+\s+(?:re)?start\b|^\s*(?:scp|rsync)\b"
-    r"|uses:|(?<![\w-])(?:scp|rsync)(?![\w-])"
+    r"|\bgit\s+pull\b|\bsystemctl\s+(?:re)?start\b|\bservice\s+\S+\s+(?:re)?start\b"
+    r"|(?<![\w-])(?:scp|rsync)(?![\w-])|uses:"
 )
 
 
@@ -173,17 +174,17 @@ def remote_access(repo: Repo) -> list[GrepHit]:
 
 def in_place_changes(repo: Repo) -> list[str]:
     """Evidence of servers changed in place: configuration management runs, remote installs and copies."""
-    lines = [
-        f"{hit.path}:{hit.line}: runs configuration management ({hit.text.strip()[:80]})"
+    found = [
+        (hit.path, hit.line, f"runs configuration management ({hit.text.strip()[:80]})")
         for hit in repo.grep(_CONFIG_MGMT, operator_files(repo))
         if not _is_comment(hit.text)
     ]
-    lines += [
-        f"{hit.path}:{hit.line}: changes a host over SSH ({hit.text.strip()[:80]})"
+    found += [
+        (hit.path, hit.line, f"changes a host over SSH ({hit.text.strip()[:80]})")
         for hit in remote_access(repo)
         if _MUTATES.search(hit.text)
     ]
-    return sorted(lines)
+    return [f"{path}:{line}: {what}" for path, line, what in sorted(found)]
 
 
 def evaluate_immutable_infrastructure(ctx: Context) -> PracticeResult:

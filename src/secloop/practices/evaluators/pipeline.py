@@ -321,7 +321,7 @@ def evaluate_credential_hygiene(ctx: Context) -> PracticeResult:
     if persist:
         return ctx.result(
             Status.PARTIAL,
-            f"{_count(persist, 'checkout')} leave the token in .git/config",
+            f"{_count(persist, 'checkout')} {'leaves' if persist == 1 else 'leave'} the token in .git/config",
             evidence,
             findings,
         )

@@ -9,6 +9,7 @@ from secloop.core.enums import Status
 from secloop.core.model import PracticeResult
 from secloop.core.rules import Rule
 from secloop.practices.base import Context, Evaluator
+from secloop.practices.evaluators.test import find_test_files
 from secloop.sources.repo import Repo
 
 RULES: tuple[Rule, ...] = ()
@@ -131,10 +132,6 @@ def evaluate_threat_model(ctx: Context) -> PracticeResult:
 
 # -- threat-derived tests --------------------------------------------------------------------------
 
-_TEST_FILE = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs)/|(^|/)(test_[^/]+\.py|[^/]+_test\.\w+|[^/]+\.(test|spec)\.\w+"
-    r"|[^/]+Tests?\.(java|kt|cs|php)|[^/]+_spec\.rb)$"
-)
 _THREAT_ID = re.compile(r"\b(?:THREAT|TM)-[A-Z0-9]*\d[A-Z0-9]*\b")
 _TM_DEFINED_ID = re.compile(r"\b([A-Z][A-Z0-9]{0,9}-\d{1,5})\b")
 _NOT_THREAT_IDS = re.compile(r"^(CWE|CVE|CAPEC|GHSA|RFC|ISO|ASVS|SHA|UTF|TLS|PEP|NIST|OWASP|SP|A\d\d)-")
@@ -151,7 +148,7 @@ def evaluate_threat_derived_tests(ctx: Context) -> PracticeResult:
         for m in _TM_DEFINED_ID.finditer(repo.read_text(f) or "")
         if not _NOT_THREAT_IDS.match(m.group(1))
     }
-    tests = [f for f in repo.files() if _TEST_FILE.search(f) and f not in models and not _VENDORED.search(f)]
+    tests = [f for f in find_test_files(repo) if f not in models]
     pattern = re.compile(
         _THREAT_ID.pattern
         + ("|" + "|".join(rf"\b{re.escape(i)}\b" for i in sorted(declared)) if declared else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from dataclasses import dataclass
 
 from secloop.core.enums import Status
 from secloop.core.model import PracticeResult
@@ -91,20 +92,35 @@ def _argo_strategy(obj: KubeObject) -> YamlMap | None:
     return get_map(obj.body, "spec", "strategy")
 
 
-def flagger_style(obj: KubeObject) -> tuple[str, YamlMap | None] | None:
-    """(style, analysis) of a Flagger Canary: blue-green, ab-testing or canary (progressive weights)."""
+@dataclass(frozen=True, slots=True)
+class FlaggerStyle:
+    style: str  # blue-green | ab-testing | canary
+    analysis: YamlMap | None
+    line: int  # the key that decided the style
+
+
+def flagger_style(obj: KubeObject) -> FlaggerStyle | None:
+    """How a Flagger Canary releases: blue/green (iterations), A/B (match) or canary (step weights)."""
     if obj.kind != "Canary" or not obj.api_version.startswith("flagger.app/"):
         return None
     spec = obj.spec()
     analysis = get_map(spec, "analysis") or get_map(spec, "canaryAnalysis")
-    strategy = str(spec.get("strategy") or (analysis.get("strategy") if analysis else None) or "").lower()
-    if strategy.replace("/", "-") in ("blue-green", "bluegreen"):
-        return "blue-green", analysis
-    if analysis is None or any(k in analysis for k in ("stepWeight", "stepWeights", "maxWeight")):
-        return "canary", analysis
+    holder = spec if "strategy" in spec else analysis
+    if holder is not None and str(holder.get("strategy", "")).lower().replace("/", "-") in (
+        "blue-green",
+        "bluegreen",
+    ):
+        return FlaggerStyle("blue-green", analysis, holder.line_of("strategy"))
+    if analysis is None:
+        return FlaggerStyle("canary", None, obj.line)
+    for key, style in (("stepWeight", "canary"), ("stepWeights", "canary"), ("maxWeight", "canary")):
+        if key in analysis:
+            return FlaggerStyle(style, analysis, analysis.line_of(key))
     if "match" in analysis:
-        return "ab-testing", analysis
-    return ("blue-green" if "iterations" in analysis else "canary"), analysis
+        return FlaggerStyle("ab-testing", analysis, analysis.line_of("match"))
+    if "iterations" in analysis:
+        return FlaggerStyle("blue-green", analysis, analysis.line_of("iterations"))
+    return FlaggerStyle("canary", analysis, obj.line)
 
 
 def _pod_colours(kube: tuple[KubeObject, ...]) -> dict[str, dict[str, list[str]]]:
@@ -168,9 +184,8 @@ def evaluate_blue_green(ctx: Context) -> PracticeResult:
                 f"{obj.path}:{strategy.line_of('blueGreen')}: Argo Rollout '{obj.name}' uses blueGreen"
             )
         style = flagger_style(obj)
-        if style is not None and style[0] == "blue-green":
-            line = style[1].line_of("iterations") if style[1] is not None else obj.line
-            found.append(f"{obj.path}:{line}: Flagger Canary '{obj.name}' runs a blue/green analysis")
+        if style is not None and style.style == "blue-green":
+            found.append(f"{obj.path}:{style.line}: Flagger Canary '{obj.name}' runs a blue/green analysis")
     found += _selector_switches(inv.kube)
     iac = _iac_files(inv)
     found += _grep_lines(ctx.repo, _CODEDEPLOY_BG, iac, "AWS CodeDeploy blue/green")
@@ -229,16 +244,15 @@ def evaluate_canary(ctx: Context) -> PracticeResult:
             judged, line = _argo_canary(obj, strategy)
             (automated if judged else manual).append(line)
         style = flagger_style(obj)
-        if style is not None and style[0] == "canary":
-            metrics = style[1].get("metrics") if style[1] is not None else None
-            if isinstance(metrics, list) and metrics and style[1] is not None:
+        if style is not None and style.style == "canary":
+            metrics = style.analysis.get("metrics") if style.analysis is not None else None
+            if isinstance(metrics, list) and metrics and style.analysis is not None:
                 names = ", ".join(str(m.get("name", "?")) for m in metrics if isinstance(m, dict))
-                where = f"{obj.path}:{style[1].line_of('metrics')}"
+                where = f"{obj.path}:{style.analysis.line_of('metrics')}"
                 automated.append(f"{where}: Flagger Canary '{obj.name}' judges metrics ({names})")
             else:
-                manual.append(
-                    f"{obj.path}:{obj.line}: Flagger Canary '{obj.name}' shifts traffic without metrics"
-                )
+                where = f"{obj.path}:{style.line}"
+                manual.append(f"{where}: Flagger Canary '{obj.name}' shifts traffic without metrics")
     data_files = [f for f in ctx.repo.files() if re.search(r"\.(json|ya?ml)$", f) and "lock" not in f]
     automated += _grep_lines(ctx.repo, _KAYENTA, data_files, "Kayenta/Spinnaker canary analysis")
     for hit in ctx.repo.grep(_CODEDEPLOY_CANARY, _iac_files(inv)):

@@ -45,11 +45,21 @@ _TEST_COMMAND = re.compile(
 )
 
 
+# `pip install pytest` names a test runner without running it.
+_INSTALL = re.compile(
+    r"\b(?:pip3?|npm|yarn|pnpm|bun|apt(?:-get)?|brew|poetry|gem|uv\s+pip)\s+(?:install|add|i)\b"
+)
+
+
 def evaluate_automated(ctx: Context) -> PracticeResult:
     repo = ctx.repo
     tests = find_test_files(repo)
     config = load_ci(repo)
-    runs = tool_uses(repo, config, PreCommit(), _TEST_COMMAND)  # a pre-commit hook is not CI
+    runs = [
+        u
+        for u in tool_uses(repo, config, PreCommit(), _TEST_COMMAND)  # a pre-commit hook is not CI
+        if not _INSTALL.search(u.text)
+    ]
     if runs:
         evidence = [f"{u.where}: {u.text[:80]}" for u in runs[:5]]
         if tests:
@@ -71,10 +81,11 @@ def evaluate_automated(ctx: Context) -> PracticeResult:
 # -- negative authentication tests -----------------------------------------------------------------
 
 _ROUTES = re.compile(
-    r"@(?:app|router|bp|blueprint|api|route)\.(?:route|get|post|put|patch|delete|websocket)\("
-    r"|\b(?:app|router|server)\.(?:get|post|put|patch|delete|use)\(\s*[\"'`/]"
-    r"|\bhttp\.HandleFunc\(|\bmux\.(?:Handle|HandleFunc)\(|@(?:Get|Post|Put|Delete|Request)Mapping\b"
-    r"|@RestController\b|\burlpatterns\s*=|\bpath\(\s*[\"']"
+    r"^\s*@(?:app|router|bp|blueprint|api|route)\.(?:route|get|post|put|patch|delete|websocket)\("
+    r"|^\s*(?:app|router|server)\.(?:get|post|put|patch|delete)\(\s*[\"'`/]"
+    r"|^\s*(?:http|mux)\.(?:Handle|HandleFunc)\(|^\s*@(?:Get|Post|Put|Delete|Request)Mapping\b"
+    r"|^\s*@RestController\b|^\s*urlpatterns\s*=",
+    re.MULTILINE,
 )
 _NEGATIVE = re.compile(
     r"(?:status(?:_code|Code)?\W{0,3}\s*(?:==|===|!=|,|\)\.to(?:Be|Equal)\(|\.should\.equal\()\s*40[13]\b)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from secloop.core.model import Skipped
 from secloop.sources.ci import nodes as n
@@ -22,9 +22,9 @@ def _filter(node: Node | None) -> tuple[bool, bool]:
     """(admits main, admits other branches) of a `trigger:` or `pr:` value; absent means every branch."""
     if node is None:
         return True, True
-    if isinstance(node, ScalarNode):
+    if n.is_scalar(node):
         return (False, False) if str(node.value) == "none" else (True, True)
-    if isinstance(node, SequenceNode):
+    if n.is_seq(node):
         include = n.strings(node)
         return n.admits_main(include, []), n.admits_other(include)
     branches = n.get(node, "branches")
@@ -45,10 +45,10 @@ def parse(ci_file: CiFile, text: str, skipped: list[Skipped]) -> Pipeline | None
         for name, key, value in n.pairs(node):
             if name in _SHELLS:
                 steps.extend(n.commands(value, path, None))
-            elif name == "task" and isinstance(value, ScalarNode):
+            elif name == "task" and n.is_scalar(value):
                 inputs = n.params(n.get(node, "inputs"))
                 steps.append(Step(path, n.line(value), StepKind.USES, str(value.value), None, inputs))
-            elif name == "template" and isinstance(value, ScalarNode):
+            elif name == "template" and n.is_scalar(value):
                 steps.append(Step(path, n.line(key), StepKind.INCLUDE, str(value.value)))
     name = path.rsplit("/", 1)[-1]
     if "/templates/" in f"/{path}" or name.startswith("template"):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from yaml.nodes import ScalarNode
-
 from secloop.core.model import Skipped
 from secloop.sources.ci import nodes as n
 from secloop.sources.ci.interface import CiFile, Pipeline, Platform, Step, StepKind, Triggers
@@ -33,7 +31,7 @@ def parse(ci_file: CiFile, text: str, skipped: list[Skipped]) -> Pipeline | None
             if name in ("script", "after-script"):
                 for item in n.seq(value):
                     pipe = n.get(item, "pipe")
-                    if isinstance(pipe, ScalarNode):
+                    if n.is_scalar(pipe):
                         variables = n.params(n.get(item, "variables"))
                         steps.append(
                             Step(path, n.line(pipe), StepKind.USES, str(pipe.value), None, variables)

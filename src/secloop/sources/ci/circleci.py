@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import Node
 
 from secloop.core.model import Skipped
 from secloop.sources.ci import nodes as n
@@ -22,7 +22,7 @@ def _steps(root: Node, path: str) -> list[Step]:
         for docker in n.seq(n.get(job, "docker")):
             steps.extend(n.image(docker, path, job_name))
         for step in n.seq(n.get(job, "steps")):
-            if isinstance(step, ScalarNode):  # `- checkout` or an orb command such as `- snyk/scan`
+            if n.is_scalar(step):  # `- checkout` or an orb command such as `- snyk/scan`
                 steps.append(Step(path, n.line(step), StepKind.USES, str(step.value), job_name))
             for name, key, value in n.pairs(step):
                 if name == "run":

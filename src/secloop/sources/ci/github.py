@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import Node
 
 from secloop.core.model import Skipped
 from secloop.sources.ci import nodes as n
@@ -55,7 +55,7 @@ def parse(ci_file: CiFile, text: str, skipped: list[Skipped]) -> Pipeline | None
     steps: list[Step] = []
     for job_name, _, job in n.pairs(n.get(root, "jobs")):
         uses = n.get(job, "uses")
-        if isinstance(uses, ScalarNode):
+        if n.is_scalar(uses):
             steps.append(
                 Step(
                     path, n.line(uses), StepKind.USES, str(uses.value), job_name, n.params(n.get(job, "with"))
@@ -65,7 +65,7 @@ def parse(ci_file: CiFile, text: str, skipped: list[Skipped]) -> Pipeline | None
         for step in n.seq(n.get(job, "steps")):
             steps.extend(n.commands(n.get(step, "run"), path, job_name))
             action = n.get(step, "uses")
-            if isinstance(action, ScalarNode):
+            if n.is_scalar(action):
                 with_ = n.params(n.get(step, "with"))
                 steps.append(Step(path, n.line(action), StepKind.USES, str(action.value), job_name, with_))
     return Pipeline(ci_file, _triggers(_events(n.get(root, "on"))), tuple(steps))

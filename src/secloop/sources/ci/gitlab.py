@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from secloop.core.model import Skipped
 from secloop.sources.ci import nodes as n
@@ -46,8 +46,8 @@ def _triggers(root: Node) -> Triggers:
 
 def _includes(node: Node | None, path: str) -> list[Step]:
     steps: list[Step] = []
-    for item in n.seq(node) if isinstance(node, SequenceNode) else [node]:
-        if isinstance(item, ScalarNode):
+    for item in n.seq(node) if n.is_seq(node) else [node]:
+        if n.is_scalar(item):
             steps.append(Step(path, n.line(item), StepKind.INCLUDE, str(item.value)))
         for name, key, value in n.pairs(item):
             if name in _INCLUDE_KEYS:

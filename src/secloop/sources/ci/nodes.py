@@ -1,9 +1,14 @@
-"""YAML node helpers shared by the platform parsers: composed nodes keep their line numbers."""
+"""YAML node helpers shared by the platform parsers: composed nodes keep their line numbers.
+
+Node kinds are told apart by `node.id`, not `isinstance`: when `yaml` is first imported under a
+tracer (coverage), the C extension can build nodes and errors from a second copy of `yaml.nodes`.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TypeGuard
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -20,18 +25,30 @@ MAIN_BRANCHES = ("main", "master", "trunk")
 _MAX_DEPTH = 40
 
 
+def is_scalar(node: object) -> TypeGuard[ScalarNode]:
+    return getattr(node, "id", None) == "scalar"
+
+
+def is_seq(node: object) -> TypeGuard[SequenceNode]:
+    return getattr(node, "id", None) == "sequence"
+
+
+def is_map(node: object) -> TypeGuard[MappingNode]:
+    return getattr(node, "id", None) == "mapping"
+
+
 def compose(path: str, text: str, skipped: list[Skipped]) -> Node | None:
     """The first document's node tree; a parse error becomes a `Skipped` with its line and column."""
     try:
         docs = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+    except Exception as exc:  # PyYAML's errors, possibly from a second copy of its module (see above)
+        if not type(exc).__module__.startswith("yaml") and not isinstance(exc, RecursionError | ValueError):
+            raise
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        skipped.append(Skipped(path, f"invalid YAML: {exc.problem or exc.context}", line, column))
-        return None
-    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML parse error carries a mark
-        skipped.append(Skipped(path, f"invalid YAML: {exc}"))
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+        skipped.append(Skipped(path, f"invalid YAML: {problem}", line, column))
         return None
     return next((d for d in docs if d is not None), None)
 
@@ -42,7 +59,7 @@ def compose_mapping(path: str, text: str, skipped: list[Skipped]) -> MappingNode
         if not any(s.path == path for s in skipped):
             skipped.append(Skipped(path, "empty YAML file"))
         return None
-    if not isinstance(root, MappingNode):
+    if not is_map(root):
         skipped.append(Skipped(path, "expected a YAML mapping at the top level", line=line(root)))
         return None
     return root
@@ -54,14 +71,14 @@ def line(node: Node) -> int:
 
 def pairs(node: Node | None, depth: int = 0) -> Iterator[tuple[str, Node, Node]]:
     """(key, key node, value node) of a mapping, with `<<` merge keys expanded (explicit keys win)."""
-    if not isinstance(node, MappingNode) or depth > _MAX_DEPTH:
+    if not is_map(node) or depth > _MAX_DEPTH:
         return
     own: list[tuple[str, Node, Node]] = []
     merged: list[tuple[str, Node, Node]] = []
     for key, value in node.value:
-        name = str(key.value) if isinstance(key, ScalarNode) else ""
+        name = str(key.value) if is_scalar(key) else ""
         if name == "<<":
-            for source in value.value if isinstance(value, SequenceNode) else [value]:
+            for source in value.value if is_seq(value) else [value]:
                 merged.extend(pairs(source, depth + 1))
         else:
             own.append((name, key, value))
@@ -75,18 +92,18 @@ def get(node: Node | None, key: str) -> Node | None:
 
 
 def scalar(node: Node | None) -> str | None:
-    return str(node.value) if isinstance(node, ScalarNode) else None
+    return str(node.value) if is_scalar(node) else None
 
 
 def seq(node: Node | None) -> list[Node]:
-    return list(node.value) if isinstance(node, SequenceNode) else []
+    return list(node.value) if is_seq(node) else []
 
 
 def strings(node: Node | None) -> list[str]:
     """A scalar or a list of scalars, as strings."""
-    if isinstance(node, ScalarNode):
+    if is_scalar(node):
         return [str(node.value)]
-    return [str(n.value) for n in seq(node) if isinstance(n, ScalarNode)]
+    return [str(n.value) for n in seq(node) if is_scalar(n)]
 
 
 def walk(node: Node, depth: int = 0) -> Iterator[Node]:
@@ -94,10 +111,10 @@ def walk(node: Node, depth: int = 0) -> Iterator[Node]:
     if depth > _MAX_DEPTH:
         return
     yield node
-    if isinstance(node, SequenceNode):
+    if is_seq(node):
         for item in node.value:
             yield from walk(item, depth + 1)
-    elif isinstance(node, MappingNode):
+    elif is_map(node):
         for _, _, value in pairs(node):
             yield from walk(value, depth + 1)
 
@@ -106,11 +123,11 @@ def commands(node: Node | None, path: str, job: str | None, depth: int = 0) -> I
     """Shell commands of a scalar or (nested) list of scalars; a literal block gives one step per line."""
     if depth > _MAX_DEPTH:
         return
-    if isinstance(node, SequenceNode):
+    if is_seq(node):
         for item in node.value:
             yield from commands(item, path, job, depth + 1)
         return
-    if not isinstance(node, ScalarNode) or not str(node.value).strip():
+    if not is_scalar(node) or not str(node.value).strip():
         return
     if node.style == "|":
         first = line(node) + 1
@@ -164,7 +181,10 @@ def admits(include: list[str], exclude: list[str], branch: str) -> bool:
 
 
 def admits_main(include: list[str], exclude: list[str]) -> bool:
-    return any(admits(include, exclude, branch) for branch in MAIN_BRANCHES)
+    """Whether the filter admits the main branch: the main name(s) it mentions, else any of them."""
+    named = {_bare(p.removeprefix("!")) for p in include + exclude}
+    candidates = [b for b in MAIN_BRANCHES if b in named] or list(MAIN_BRANCHES)
+    return any(admits(include, exclude, branch) for branch in candidates)
 
 
 def admits_other(include: list[str]) -> bool:
