@@ -262,7 +262,18 @@ class AppCode:
         return f"application code: {len(self.sources)} source files ({why})"
 
 
+_APP_CACHE: weakref.WeakKeyDictionary[Repo, AppCode] = weakref.WeakKeyDictionary()
+
+
 def app_code(repo: Repo) -> AppCode:
+    """The application code of ``repo``, decided once per Repo."""
+    found = _APP_CACHE.get(repo)
+    if found is None:
+        found = _APP_CACHE[repo] = _app_code(repo)
+    return found
+
+
+def _app_code(repo: Repo) -> AppCode:
     files = [f for f in repo.files() if not _VENDORED.search(f)]
     sources = tuple(f for f in files if _CODE_EXT.search(f) and not _NOT_APP.search(f))
     deps = tuple(f for f in files if _DEP_FILE.search(f))

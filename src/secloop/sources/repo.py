@@ -14,6 +14,7 @@ from pathlib import Path
 import pathspec
 
 from secloop.core.errors import UsageError
+from secloop.sources.textsearch import Text
 
 MAX_TEXT_BYTES = 1_000_000
 _GIT_TIMEOUT = 60
@@ -60,6 +61,7 @@ class Repo:
         self.root = root
         self._exclude = tuple(exclude)
         self._text: dict[str, str | None] = {}
+        self._search: dict[str, Text | None] = {}
         self._files: tuple[str, ...] | None = None
         top = _git(root, "rev-parse", "--show-toplevel")
         self.is_git = top is not None and Path(top.strip()).resolve() == root
@@ -129,14 +131,21 @@ class Repo:
         return text
 
     def grep(self, pattern: str | re.Pattern[str], files: Iterable[str]) -> Iterator[GrepHit]:
+        """Every line (1-based, split on "\\n") of ``files`` on which ``pattern`` matches."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         for rel in files:
-            text = self.read_text(rel)
-            if text is None or not rx.search(text):
+            searchable = self._searchable(rel)
+            if searchable is None:
                 continue
-            for number, line in enumerate(text.splitlines(), start=1):
-                if rx.search(line):
-                    yield GrepHit(rel, number, line)
+            lines = searchable.lines
+            for index in searchable.matching_lines(rx):
+                yield GrepHit(rel, index + 1, lines[index])
+
+    def _searchable(self, rel: str) -> Text | None:
+        if rel not in self._search:
+            text = self.read_text(rel)
+            self._search[rel] = None if text is None else Text(text)
+        return self._search[rel]
 
     def any_match(self, pattern: str | re.Pattern[str], files: Iterable[str]) -> GrepHit | None:
         return next(self.grep(pattern, files), None)
