@@ -33,6 +33,7 @@ demo: $(VENV)/.synced
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r src -c pyproject.toml
 
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy

@@ -7,7 +7,7 @@ import shlex
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from rich import box
@@ -17,7 +17,9 @@ from rich.text import Text
 
 from secloop.cli.options import DB_OPTION
 from secloop.core.enums import Stage, Status
-from secloop.store import History, HistoryEntry, PracticeStatus, open_store
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy (~0.5 s); only `history` itself needs it
+    from secloop.store import History, HistoryEntry, PracticeStatus
 
 SCHEMA = "secloop.history/v1"
 # Only pass > partial > fail is an order; unknown and not-applicable say nothing about better or worse.
@@ -206,6 +208,8 @@ def register(app: typer.Typer) -> None:
         is recorded yet); 2 usage error; 3 the store could not be read.
         """
         root = str(path.resolve())
+        from secloop.store import open_store
+
         with open_store(db) as store:
             history = store.history(root, limit)
             url = store.url

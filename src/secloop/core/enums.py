@@ -61,7 +61,7 @@ class Confidence(str, Enum):
 
 
 class Status(str, Enum):
-    PASS = "pass"  # noqa: S105 - a status name, not a password
+    PASS = "pass"  # noqa: S105  # nosec B105
     PARTIAL = "partial"
     FAIL = "fail"
     UNKNOWN = "unknown"
