@@ -14,12 +14,11 @@ from secloop.core.config import Config, SuppressionEntry, load_config, load_supp
 from secloop.core.enums import Status
 from secloop.core.model import Assessment, NextStep, PracticeResult, Skipped
 from secloop.core.policy import apply_policy
+from secloop.delivery import delivery_metrics
 from secloop.practices.base import Context, Evaluator
 from secloop.practices.catalog import Practice, load_catalog
 from secloop.practices.evaluators import EVALUATORS
 from secloop.sources.repo import Repo
-
-DORA_REASON = "the delivery engine (secloop dora) is not available yet; DORA metrics need it"
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,10 @@ def assess(
         today=today or date.today(),
         rank=_ranker(catalog),
     )
-    skipped = _one_per_place((*(s for r in outcome.results for s in r.skipped), *outcome.notes))
+    delivery = delivery_metrics(repo, config)
+    skipped = _one_per_place(
+        (*(s for r in outcome.results for s in r.skipped), *delivery.skipped, *outcome.notes)
+    )
     return Assessment(
         target=repo.root.name,
         commit=repo.head(),
@@ -113,8 +115,8 @@ def assess(
         tool_version=__version__,
         config_digest=config.digest(),
         results=outcome.results,
-        metrics=(),
-        metrics_reason=DORA_REASON,
+        metrics=delivery.metrics,
+        metrics_reason=delivery.reason,
         snapshots=(),
         next_steps=outcome.next_steps,
         skipped=skipped,

@@ -40,13 +40,14 @@ def main(
 
 
 def _register() -> None:
-    from secloop.cli import assess, baseline, catalog, config, history
+    from secloop.cli import assess, baseline, catalog, config, dora, history
 
     assess.register(app)
     baseline.register(app)
     history.register(app)
     catalog.register(app)
     config.register(app)
+    dora.register(app)
 
 
 _register()

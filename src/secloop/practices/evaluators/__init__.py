@@ -1,7 +1,12 @@
-"""The explicit evaluator registry: practice id -> evaluator. One module per stage."""
+"""The explicit evaluator registry: practice id -> evaluator.
+
+One module per stage decides what repository contents can decide; an engine's `practices` module
+then replaces the evaluators it backs (listed last, so it wins). That is the seam engines plug into.
+"""
 
 from __future__ import annotations
 
+from secloop.delivery import practices as delivery_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import (
     build,
@@ -25,4 +30,6 @@ EVALUATORS: dict[str, Evaluator] = {
     **operate.EVALUATORS,
     **monitor.EVALUATORS,
     **pipeline.EVALUATORS,
+    # engine-backed evaluators
+    **delivery_practices.EVALUATORS,
 }

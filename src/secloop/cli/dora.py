@@ -1,0 +1,247 @@
+"""`secloop dora PATH` (the DORA metrics) and `secloop events record deploy|incident|work-item`."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from secloop.cli.options import CONFIG_OPTION
+from secloop.core.baseline import write_atomic
+from secloop.core.config import Config, load_config
+from secloop.core.errors import UsageError
+from secloop.delivery import Options, dora
+from secloop.delivery.events import append_event
+from secloop.delivery.git import inspect, resolve
+from secloop.delivery.metrics import DoraReport
+from secloop.delivery.model import (
+    DEPLOYMENT_STATUSES,
+    PRODUCTION,
+    Deployment,
+    DeploymentSource,
+    Incident,
+    WorkItem,
+    WorkType,
+)
+from secloop.delivery.render import render_json, render_terminal
+from secloop.delivery.tiers import reports
+from secloop.sources.repo import Repo
+
+FORMATS = ("terminal", "json")
+EVENTS_OPTION = typer.Option(
+    None, "--events", dir_okay=False, help="Events file (JSON lines) instead of the configured one."
+)
+
+
+def parse_moment(value: str, option: str) -> datetime:
+    """An ISO 8601 date or time; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"{option}: not an ISO 8601 date or time: {value!r}",
+            hint='e.g. "2026-09-23T10:25:00Z" or "2026-09-23"',
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def _open(path: Path, config_file: Path | None) -> tuple[Repo, Config]:
+    probe = Repo(path)
+    config, _ = load_config(probe.root, config_file)
+    return Repo(probe.root, exclude=config.exclude), config
+
+
+def render(report: DoraReport, target: str, fmt: str, *, width: int | None = None, color: bool = True) -> str:
+    if fmt == "json":
+        return render_json(report, target)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 120, no_color=not color, color_system=None, highlight=False)
+    render_terminal(report, target, console)
+    return buffer.getvalue()
+
+
+def _events_path(repo: Repo, config: Config, events: Path | None) -> Path:
+    return events if events is not None else repo.root / config.events_file
+
+
+def _commit(repo: Repo, sha: str | None, option: str) -> str:
+    info = inspect(repo.root, repo.is_git)
+    if sha is None:
+        if info.head is None:
+            raise UsageError(
+                f"{option} is needed: the repository has no HEAD commit", hint=f"give {option} SHA"
+            )
+        return info.head
+    if not info.is_git:
+        return sha.lower()
+    full = resolve(repo.root, [sha]).get(sha)
+    if full is None:
+        raise UsageError(
+            f"{option}: commit {sha} is not in the repository", hint="fetch it first or give its full id"
+        )
+    return full
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("dora")
+    def dora_command(
+        path: Path = typer.Argument(
+            Path("."), help="Repository to measure (a work tree or a bare repository)."
+        ),
+        fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (secloop.dora/v1)."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the report to FILE (atomically)."
+        ),
+        window_days: int = typer.Option(90, "--window-days", min=1, help="Days of history analysed."),
+        failure_window_days: int = typer.Option(
+            14,
+            "--failure-window-days",
+            min=1,
+            help="Days after a deployment in which a failure is charged to it.",
+        ),
+        environment: str = typer.Option(
+            PRODUCTION, "--environment", help="Environment whose deployments count."
+        ),
+        tiers: str = typer.Option(
+            "2021", "--tiers", help="DORA report whose tier table classifies: 2021, 2023, 2024."
+        ),
+        until: str | None = typer.Option(
+            None, "--until", help="End the window at this ISO 8601 time instead of the newest event."
+        ),
+        events: Path | None = EVENTS_OPTION,
+        config: Path | None = CONFIG_OPTION,
+    ) -> None:
+        """Measure the DORA keys from git (release tags) and the events file.
+
+        The window ends at the newest event (deployment, incident, work item or HEAD's commit), never at
+        the wall clock, so the same history gives the same report.
+
+        Exit codes: 0 measured (or nothing to measure, with the reason); 2 usage or input error.
+        """
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        if tiers not in reports():
+            raise UsageError(
+                f"unknown tier table {tiers!r}", hint=f"use one of: {', '.join(sorted(reports()))}"
+            )
+        end = parse_moment(until, "--until") if until is not None else None
+        repo, cfg = _open(path, config)
+        options = Options(window_days, failure_window_days, environment, tiers, end)
+        report = dora(repo, cfg, options, events)
+        if output is not None:
+            write_atomic(output, render(report, repo.root.name, fmt, color=False))
+        elif fmt == "terminal":
+            render_terminal(report, repo.root.name, Console(highlight=False))
+        else:
+            typer.echo(render_json(report, repo.root.name), nl=False)
+
+    events_app = typer.Typer(
+        help="Delivery events: deployments, incidents and work items.", no_args_is_help=True
+    )
+    record_app = typer.Typer(help="Append one event to the events file.", no_args_is_help=True)
+    events_app.add_typer(record_app, name="record")
+    app.add_typer(events_app, name="events")
+
+    def _append(
+        repo: Repo, config: Config, events: Path | None, event: Deployment | Incident | WorkItem
+    ) -> None:
+        target = _events_path(repo, config, events)
+        line = append_event(target, event)
+        typer.echo(f"{target}: {line}")
+
+    @record_app.command("deploy")
+    def record_deploy(
+        path: Path = typer.Argument(Path("."), help="Repository."),
+        sha: str | None = typer.Option(None, "--sha", help="Commit deployed (default: HEAD)."),
+        environment: str = typer.Option(PRODUCTION, "--environment", help="Environment deployed to."),
+        version: str | None = typer.Option(None, "--version", help="Version deployed, e.g. v1.2.0."),
+        time: str | None = typer.Option(None, "--time", help="When it went live (ISO 8601; default: now)."),
+        status: str = typer.Option("success", "--status", help=f"One of: {', '.join(DEPLOYMENT_STATUSES)}."),
+        events: Path | None = EVENTS_OPTION,
+        config: Path | None = CONFIG_OPTION,
+    ) -> None:
+        """Record a deployment in the events file."""
+        if status not in DEPLOYMENT_STATUSES:
+            raise UsageError(
+                f"--status: unknown status {status!r}", hint=f"use one of: {', '.join(DEPLOYMENT_STATUSES)}"
+            )
+        repo, cfg = _open(path, config)
+        moment = parse_moment(time, "--time") if time else _now()
+        commit = _commit(repo, sha, "--sha")
+        origin = str(_events_path(repo, cfg, events))
+        _append(
+            repo,
+            cfg,
+            events,
+            Deployment(environment, commit, version, moment, status, DeploymentSource.EVENTS, origin),
+        )
+
+    @record_app.command("incident")
+    def record_incident(
+        path: Path = typer.Argument(Path("."), help="Repository."),
+        incident_id: str = typer.Option(..., "--id", help="Incident id, e.g. INC-7."),
+        opened: str | None = typer.Option(
+            None, "--opened", help="When it was opened (ISO 8601; default: now)."
+        ),
+        resolved: str | None = typer.Option(None, "--resolved", help="When service was restored (ISO 8601)."),
+        deployment_sha: str | None = typer.Option(
+            None, "--deployment-sha", help="The deployment that caused it."
+        ),
+        root_cause_sha: str | None = typer.Option(
+            None, "--root-cause-sha", help="The commit that caused it."
+        ),
+        severity: str | None = typer.Option(None, "--severity", help="Severity, e.g. high."),
+        title: str | None = typer.Option(None, "--title", help="One line on what happened."),
+        environment: str = typer.Option(PRODUCTION, "--environment", help="Environment affected."),
+        events: Path | None = EVENTS_OPTION,
+        config: Path | None = CONFIG_OPTION,
+    ) -> None:
+        """Record an incident in the events file."""
+        repo, cfg = _open(path, config)
+        start = parse_moment(opened, "--opened") if opened else _now()
+        end = parse_moment(resolved, "--resolved") if resolved else None
+        if end is not None and end < start:
+            raise UsageError("--resolved is before --opened")
+        deployed = _commit(repo, deployment_sha, "--deployment-sha") if deployment_sha else None
+        cause = _commit(repo, root_cause_sha, "--root-cause-sha") if root_cause_sha else None
+        origin = str(_events_path(repo, cfg, events))
+        incident = Incident(incident_id, start, end, deployed, cause, severity, title, environment, origin)
+        _append(repo, cfg, events, incident)
+
+    @record_app.command("work-item")
+    def record_work_item(
+        path: Path = typer.Argument(Path("."), help="Repository."),
+        item_id: str = typer.Option(..., "--id", help="Work item id, e.g. PROJ-12."),
+        work_type: str = typer.Option(..., "--type", help="feature, defect, risk or debt."),
+        created: str | None = typer.Option(
+            None, "--created", help="When it was created (ISO 8601; default: now)."
+        ),
+        started: str | None = typer.Option(None, "--started", help="When work started (ISO 8601)."),
+        done: str | None = typer.Option(None, "--done", help="When it was completed (ISO 8601)."),
+        title: str | None = typer.Option(None, "--title", help="Its title."),
+        events: Path | None = EVENTS_OPTION,
+        config: Path | None = CONFIG_OPTION,
+    ) -> None:
+        """Record a work item (feature, defect, risk or debt) in the events file."""
+        if work_type not in {t.value for t in WorkType}:
+            raise UsageError(
+                f"--type: unknown work item type {work_type!r}", hint="use feature, defect, risk or debt"
+            )
+        repo, cfg = _open(path, config)
+        item = WorkItem(
+            item_id,
+            WorkType(work_type),
+            parse_moment(created, "--created") if created else _now(),
+            parse_moment(started, "--started") if started else None,
+            parse_moment(done, "--done") if done else None,
+            title,
+            str(_events_path(repo, cfg, events)),
+        )
+        _append(repo, cfg, events, item)
