@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from secloop.core.rules import RuleRegistry
+from secloop.deps.rules import RULES as DEPS_RULES
 from secloop.pipeline.rules import RULES as PIPELINE_ENGINE_RULES
 from secloop.practices.evaluators import (
     build,
@@ -19,6 +20,7 @@ from secloop.practices.evaluators import (
 REGISTRY = RuleRegistry(
     [
         *PIPELINE_ENGINE_RULES,
+        *DEPS_RULES,
         *plan.RULES,
         *code.RULES,
         *build.RULES,

@@ -7,6 +7,7 @@ then replaces the evaluators it backs (listed last, so it wins). That is the sea
 from __future__ import annotations
 
 from secloop.delivery import practices as delivery_practices
+from secloop.deps import practices as deps_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import (
     build,
@@ -32,4 +33,5 @@ EVALUATORS: dict[str, Evaluator] = {
     **pipeline.EVALUATORS,
     # engine-backed evaluators
     **delivery_practices.EVALUATORS,
+    **deps_practices.EVALUATORS,
 }

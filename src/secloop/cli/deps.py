@@ -1,0 +1,290 @@
+"""`secloop scan deps PATH` and `secloop db import|status`: the offline dependency audit."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from secloop import __version__
+from secloop.assess import Prepared, as_of, prepare
+from secloop.cli.options import CONFIG_OPTION
+from secloop.core.baseline import write_atomic
+from secloop.core.errors import EXIT_GATE_FAILED, UsageError
+from secloop.core.model import Assessment, PracticeResult
+from secloop.core.policy import apply_policy
+from secloop.core.rules import RuleRegistry
+from secloop.deps.db import (
+    AdvisoryDB,
+    NoDatabase,
+    Snapshot,
+    import_hint,
+    import_osv,
+    read_snapshot,
+    resolve_dir,
+)
+from secloop.practices.base import Context
+from secloop.practices.catalog import Practice, load_catalog
+from secloop.report.formats import FORMATS
+from secloop.report.interface import RenderInput
+from secloop.report.terminal import SEVERITY_STYLE
+
+if TYPE_CHECKING:
+    from secloop.deps.scan import DepsScan
+
+FORMAT_NAMES = ("terminal", *sorted(FORMATS))
+PRACTICE = "build.sca"
+SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
+
+DB_DIR_OPTION = typer.Option(
+    None,
+    "--db-dir",
+    envvar="SECLOOP_OSV_DIR",
+    help="Advisory database directory (default: the user data directory, secloop/osv).",
+)
+
+
+def _registry() -> RuleRegistry:
+    # The engine is imported when a command runs: registering the commands stays cheap for the others.
+    from secloop.deps.rules import RULES
+    from secloop.registry import REGISTRY
+
+    if all(rule.id in REGISTRY for rule in RULES):
+        return REGISTRY
+    return RuleRegistry([*REGISTRY, *(r for r in RULES if r.id not in REGISTRY)])
+
+
+def _practice() -> Practice:
+    found = next((p for p in load_catalog() if p.id == PRACTICE), None)
+    if found is None:  # pragma: no cover - the catalog always has it
+        raise UsageError(f"the catalog has no {PRACTICE} practice")
+    return found
+
+
+def _assessment(prepared: Prepared, result: PracticeResult, snapshot: Snapshot) -> Assessment:
+    repo = prepared.repo
+
+    split: dict[str, list[str]] = {}
+
+    def read_line(rel: str, number: int) -> str | None:
+        if rel not in split:  # a lockfile holds many findings: split it once
+            split[rel] = (repo.read_text(rel) or "").splitlines()
+        lines = split[rel]
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    created = as_of(repo)
+    outcome = apply_policy(
+        [result],
+        prepared.config,
+        read_line=read_line,
+        suppressions=prepared.suppressions,
+        baseline=prepared.baseline,
+        today=created.date(),
+        rank=lambda _r: None,
+    )
+    skipped = tuple(s for r in outcome.results for s in r.skipped) + outcome.notes
+    return Assessment(
+        target=repo.root.name,
+        commit=repo.head(),
+        created_at=created,
+        tool_version=__version__,
+        config_digest=prepared.config.digest(),
+        results=outcome.results,
+        metrics_reason="not measured by `secloop scan deps`",
+        snapshots=(
+            ("osv", snapshot.content_hash),
+            ("osv.newest_modified", snapshot.newest_modified),
+            ("osv.ecosystems", ", ".join(f"{e.name} {e.advisories}" for e in snapshot.ecosystems)),
+        ),
+        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
+        gate=outcome.gate,
+    )
+
+
+def render_terminal(assessment: Assessment, scan: DepsScan, console: Console) -> None:
+    result = assessment.results[0]
+    console.print(Text.assemble(("secloop scan deps ", "bold"), (assessment.target, "bold cyan")))
+    console.print(Text(f"advisories: {scan.snapshot.label()}", style="dim"))
+    for lockfile in scan.lockfiles:
+        console.print(
+            Text(f"lockfile: {lockfile.path} ({lockfile.format}, {lockfile.packages} pinned)", style="dim")
+        )
+    console.print(Text(f"{result.status.value}: {result.summary}"))
+    for f in result.findings:
+        line = Text("  ")
+        line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
+        line.append(f" {f.rule_id} ", style="bold")
+        line.append(" ".join(str(loc) for loc in f.locations) + " ", style="blue")
+        line.append(f.message)
+        if f.suppression is not None:
+            line.append(f"  [suppressed ({f.suppression.kind}): {f.suppression.reason}]", style="dim")
+        elif not f.active:
+            line.append("  [in baseline]", style="dim")
+        console.print(line)
+        if f.fix:
+            console.print(Text(f"           fix: {f.fix}", style="dim"))
+    if assessment.skipped:
+        console.print(Text("not checked:", style="bold"))
+        for s in assessment.skipped:
+            where = s.path + (f":{s.line}" if s.line is not None else "")
+            console.print(Text(f"  {where}: {s.reason}"))
+    gate = assessment.gate
+    if gate is not None:
+        if gate.passed:
+            console.print(Text("gate: passed", style="bold green"))
+        else:
+            console.print(Text("gate: FAILED — " + "; ".join(gate.reasons), style="bold red"))
+
+
+def render(assessment: Assessment, scan: DepsScan, fmt: str, *, width: int = 120, color: bool = True) -> str:
+    if fmt == "terminal":
+        buffer = io.StringIO()
+        render_terminal(
+            assessment,
+            scan,
+            Console(file=buffer, width=width, no_color=not color, highlight=False, soft_wrap=True),
+        )
+        return buffer.getvalue()
+    return FORMATS[fmt](RenderInput(assessment, _registry(), load_catalog()))
+
+
+def register_scan(scan: typer.Typer) -> None:
+    @scan.command("deps")
+    def deps_command(
+        path: Path = typer.Argument(
+            Path("."), help="Repository or folder whose lockfiles to check, or one lockfile."
+        ),
+        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMAT_NAMES)}."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the report to FILE (atomically)."
+        ),
+        fail_on: str | None = typer.Option(
+            None,
+            "--fail-on",
+            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
+        ),
+        db_dir: Path | None = DB_DIR_OPTION,
+        config: Path | None = CONFIG_OPTION,
+        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        include_fixtures: bool = typer.Option(
+            False,
+            "--include-fixtures",
+            help="Also check lockfiles under test, example, docs and vendored folders.",
+        ),
+    ) -> None:
+        """Check every lockfile against the offline OSV advisory database.
+
+        Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or input error, or no advisory
+        database imported (nothing could be checked); 3 internal error.
+        """
+        if fmt not in FORMAT_NAMES:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
+        if fail_on is not None and fail_on.lower() not in SEVERITIES:
+            raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)} (got {fail_on!r})")
+        from secloop.deps.practices import vulnerability_result
+        from secloop.deps.scan import scan_repo
+
+        db = AdvisoryDB.open(resolve_dir(db_dir))
+        only = None
+        if path.is_file():  # one lockfile: its folder is the repository, the file the only input
+            only, path = path.name, path.parent
+        prepared = prepare(path, config, use_baseline=not no_baseline)
+        if fail_on is not None:
+            cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
+            prepared = Prepared(
+                prepared.repo, cfg, prepared.config_path, prepared.suppressions, prepared.baseline
+            )
+        scan = scan_repo(prepared.repo, db, include_fixtures=include_fixtures, only=only)
+        result = vulnerability_result(Context(prepared.repo, prepared.config, _practice()), scan)
+        assessment = _assessment(prepared, result, db.snapshot)
+        if output is not None:
+            write_atomic(output, render(assessment, scan, fmt, color=False))
+        elif fmt == "terminal":
+            render_terminal(assessment, scan, Console(highlight=False, soft_wrap=True))
+        else:
+            typer.echo(render(assessment, scan, fmt), nl=False)
+        if assessment.gate is not None and not assessment.gate.passed:
+            raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def _status_document(snapshot: Snapshot) -> dict[str, object]:
+    return {
+        "directory": str(snapshot.directory),
+        "content_hash": snapshot.content_hash,
+        "newest_modified": snapshot.newest_modified,
+        "imported_at": snapshot.imported_at,
+        "ecosystems": [
+            {
+                "name": e.name,
+                "advisories": e.advisories,
+                "withdrawn_ignored": e.withdrawn,
+                "packages": e.packages,
+                "content_hash": e.content_hash,
+                "newest_modified": e.newest_modified,
+                "source": e.source,
+            }
+            for e in snapshot.ecosystems
+        ],
+    }
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="The offline advisory database: OSV exports imported into a compact index.", no_args_is_help=True
+    )
+    app.add_typer(group, name="db")
+
+    @group.command("import")
+    def import_command(
+        source: Path = typer.Argument(..., help="An OSV all.zip export, or a folder of OSV records or zips."),
+        db_dir: Path | None = DB_DIR_OPTION,
+    ) -> None:
+        """Import an OSV export (e.g. PyPI-all.zip), replacing the data of the ecosystems it holds.
+
+        Exit codes: 0 imported; 2 the file is missing or not an OSV export; 3 internal error.
+        """
+        report = import_osv(source, resolve_dir(db_dir))
+        for eco in report.imported:
+            typer.echo(
+                f"imported {eco.name}: {eco.advisories:,} advisories ({eco.withdrawn} withdrawn, ignored), "
+                f"{eco.packages:,} packages, {eco.content_hash[:19]}, "
+                f"newest modified {eco.newest_modified[:10]}"
+            )
+        for problem in report.problems[:10]:
+            typer.echo(f"warning: not imported: {problem}", err=True)
+        if len(report.problems) > 10:
+            typer.echo(f"warning: … and {len(report.problems) - 10} more record(s) not imported", err=True)
+        typer.echo(f"snapshot: {report.snapshot.label()} in {report.snapshot.directory}")
+
+    @group.command("status")
+    def status_command(
+        db_dir: Path | None = DB_DIR_OPTION,
+        fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    ) -> None:
+        """Show the imported snapshot: advisories per ecosystem, content hash, newest `modified`.
+
+        Exit codes: 0 a database is imported; 2 none is (nothing could be checked); 3 internal error.
+        """
+        if fmt not in ("text", "json"):
+            raise UsageError(f"unknown format {fmt!r}", hint="use text or json")
+        directory = resolve_dir(db_dir)
+        snapshot = read_snapshot(directory)
+        if snapshot is None or not snapshot.ecosystems:
+            raise NoDatabase(f"no advisory database in {directory}", hint=import_hint())
+        if fmt == "json":
+            typer.echo(json.dumps(_status_document(snapshot), indent=2))
+            return
+        typer.echo(f"advisory database: {snapshot.directory}")
+        typer.echo(f"snapshot: {snapshot.content_hash}")
+        typer.echo(f"newest modified: {snapshot.newest_modified or 'unknown'}")
+        typer.echo(f"imported at: {snapshot.imported_at}")
+        for e in snapshot.ecosystems:
+            typer.echo(
+                f"  {e.name}: {e.advisories:,} advisories ({e.withdrawn} withdrawn, ignored), {e.packages:,} "
+                f"packages, {e.content_hash[:19]}, newest modified {e.newest_modified[:10]}, from {e.source}"
+            )

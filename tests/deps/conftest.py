@@ -1,0 +1,108 @@
+"""Shared helpers of the deps engine tests: fixture advisories, lockfile writing, the CLI runner."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from secloop.core.errors import SecloopError
+from secloop.deps.db import AdvisoryDB, import_osv
+from secloop.deps.model import ParseResult
+from secloop.deps.parsers import parser_for
+from secloop.deps.parsers.interface import Reader
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "deps"
+OSV_FIXTURES = FIXTURES / "osv"
+# CI keeps the real export at the same place relative to the repository: ../shared/data.
+PYPI_ALL = ROOT.parent / "shared" / "data" / "osv" / "PyPI-all.zip"
+
+
+def write(root: Path, files: Mapping[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), "utf-8")
+    return root
+
+
+def reader(root: Path) -> Reader:
+    def read(rel: str) -> str | None:
+        path = root / rel
+        return path.read_text("utf-8") if path.is_file() else None
+
+    return read
+
+
+def parse_file(root: Path, rel: str) -> ParseResult:
+    parser = parser_for(rel)
+    assert parser is not None, rel
+    read = reader(root)
+    text = read(rel)
+    assert text is not None
+    return parser.parse(rel, text, read)
+
+
+def rows(result: ParseResult) -> list[tuple[str, str, str, int | None, bool | None]]:
+    return [(p.ecosystem, p.name, p.version, p.line, p.direct) for p in result.packages]
+
+
+def reasons(result: ParseResult) -> list[tuple[str, int | None, str]]:
+    return [(s.path, s.line, s.reason) for s in result.skipped]
+
+
+@pytest.fixture
+def osv_dir(tmp_path: Path) -> Path:
+    """The fixture advisories (a few real PyPI records and synthetic ones) imported into a tmp dir."""
+    directory = tmp_path / "osv-db"
+    import_osv(OSV_FIXTURES, directory)
+    return directory
+
+
+@pytest.fixture
+def db(osv_dir: Path) -> AdvisoryDB:
+    return AdvisoryDB.open(osv_dir)
+
+
+@pytest.fixture
+def no_user_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the default database at an empty tmp dir: tests never read the user's data dir."""
+    empty = tmp_path / "no-db"
+    monkeypatch.setenv("SECLOOP_OSV_DIR", str(empty))
+    return empty
+
+
+def pypi_all() -> Path:
+    if not PYPI_ALL.is_file():
+        pytest.skip(f"the OSV PyPI export is not at {PYPI_ALL} (CI keeps it at ../shared/data/osv)")
+    return PYPI_ALL
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str]) -> Outcome:
+    """The deps commands on a local app, with the exit-code mapping of `secloop.cli.main.run`."""
+    from secloop.cli import deps
+
+    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
+    scan = typer.Typer(no_args_is_help=True)
+    app.add_typer(scan, name="scan")
+    deps.register_scan(scan)
+    deps.register(app)
+    result = CliRunner().invoke(app, args, catch_exceptions=True)
+    if isinstance(result.exception, SecloopError):
+        return Outcome(result.exception.exit_code, result.stdout, result.stderr + result.exception.render())
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Outcome(result.exit_code, result.stdout, result.stderr)
