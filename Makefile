@@ -23,9 +23,15 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --all-extras --python $(PYTHON) --quiet
 	touch $@
 
+# The demo's advisory database lives in build/ (not the user's data directory); it is imported from the
+# OSV export beside the checkout when there is one, otherwise build.sca says "unknown" and how to fix it.
+OSV_EXPORT ?= ../shared/data/osv/PyPI-all.zip
+
+demo: export SECLOOP_OSV_DIR := build/osv
 demo: $(VENV)/.synced
 	rm -rf $(DEMO)
 	$(BIN)/python scripts/make_demo.py $(DEMO)
+	if [ -f "$(OSV_EXPORT)" ] && [ ! -d build/osv ]; then $(BIN)/secloop db import "$(OSV_EXPORT)"; fi
 	$(BIN)/secloop assess $(DEMO); status=$$?; \
 	  if [ $$status -eq 1 ]; then echo "(exit 1: the gate failed on the planted problems, as it should)"; \
 	  else exit $$status; fi

@@ -12,9 +12,11 @@ from secloop import __version__
 from secloop.core.baseline import Baseline, load_baseline
 from secloop.core.config import Config, SuppressionEntry, load_config, load_suppressions_file
 from secloop.core.enums import Status
+from secloop.core.errors import InputError
 from secloop.core.model import Assessment, NextStep, PracticeResult, Skipped
 from secloop.core.policy import apply_policy
 from secloop.delivery import delivery_metrics
+from secloop.deps.db import default_dir, read_snapshot
 from secloop.practices.base import Context, Evaluator
 from secloop.practices.catalog import Practice, load_catalog
 from secloop.practices.evaluators import EVALUATORS
@@ -88,11 +90,13 @@ def assess(
         else:
             results.append(evaluate(ctx, evaluator))
 
+    split: dict[str, list[str]] = {}
+
     def read_line(rel: str, number: int) -> str | None:
-        text = repo.read_text(rel)
-        if text is None:
-            return None
-        lines = text.splitlines()
+        if rel not in split:
+            text = repo.read_text(rel)
+            split[rel] = text.splitlines() if text is not None else []
+        lines = split[rel]
         return lines[number - 1] if 0 < number <= len(lines) else None
 
     outcome = apply_policy(
@@ -117,11 +121,20 @@ def assess(
         results=outcome.results,
         metrics=delivery.metrics,
         metrics_reason=delivery.reason,
-        snapshots=(),
+        snapshots=_snapshots(),
         next_steps=outcome.next_steps,
         skipped=skipped,
         gate=outcome.gate,
     )
+
+
+def _snapshots() -> tuple[tuple[str, str], ...]:
+    """The data snapshots an assessment used (the advisory database), named in every report."""
+    try:
+        snapshot = read_snapshot(default_dir())
+    except InputError:
+        return ()  # build.sca reports the damaged database itself
+    return snapshot.pairs() if snapshot else ()
 
 
 def _one_per_place(items: tuple[Skipped, ...]) -> tuple[Skipped, ...]:

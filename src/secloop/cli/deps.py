@@ -96,11 +96,7 @@ def _assessment(prepared: Prepared, result: PracticeResult, snapshot: Snapshot) 
         config_digest=prepared.config.digest(),
         results=outcome.results,
         metrics_reason="not measured by `secloop scan deps`",
-        snapshots=(
-            ("osv", snapshot.content_hash),
-            ("osv.newest_modified", snapshot.newest_modified),
-            ("osv.ecosystems", ", ".join(f"{e.name} {e.advisories}" for e in snapshot.ecosystems)),
-        ),
+        snapshots=snapshot.pairs(),
         skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
         gate=outcome.gate,
     )

@@ -94,6 +94,14 @@ class Snapshot:
     def advisories(self) -> int:
         return sum(e.advisories for e in self.ecosystems)
 
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """How a report names the snapshot it used."""
+        return (
+            ("osv", self.content_hash),
+            ("osv.newest_modified", self.newest_modified),
+            ("osv.ecosystems", ", ".join(f"{e.name} {e.advisories}" for e in self.ecosystems)),
+        )
+
     def ecosystem(self, name: str) -> EcosystemSnapshot | None:
         return next((e for e in self.ecosystems if e.name == name), None)
 
