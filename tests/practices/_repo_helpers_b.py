@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import textwrap
 from functools import cache
 from pathlib import Path
 
 from secloop.core.config import Config
 from secloop.core.model import PracticeResult
-from secloop.practices.base import Context, Evaluator
-from secloop.practices.catalog import Practice, parse_catalog
+from secloop.practices.base import Evaluator
+from secloop.practices.catalog import Practice
 from secloop.practices.evaluators import deploy, monitor, operate, release
-from secloop.sources.repo import Repo
+from tests.practices._repo import evaluate_with, stage_practices
+from tests.practices._repo import git as shared_git
+from tests.practices._repo import write as write
 
-CATALOG = Path(__file__).parents[2] / "src" / "secloop" / "practices" / "catalog"
 STAGES = ("deploy", "release", "operate", "monitor")
 EVALUATORS: dict[str, Evaluator] = {
     **deploy.EVALUATORS,
@@ -39,26 +37,14 @@ jobs:
 
 @cache
 def practices() -> dict[str, Practice]:
-    """Only this area's catalog files, so the tests do not depend on other stages' catalogs."""
-    texts = [(CATALOG / f"{stage}.toml").read_text("utf-8") for stage in STAGES]
-    return {p.id: p for p in parse_catalog(*texts)}
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), "utf-8")
-    return root
+    return stage_practices(STAGES)
 
 
 GIT_DATE = "2024-05-01T12:00:00+00:00"  # fixed, so tag dates in evidence are exact
 
 
 def git(root: Path, *args: str) -> None:
-    identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
-    env = {**os.environ, "GIT_AUTHOR_DATE": GIT_DATE, "GIT_COMMITTER_DATE": GIT_DATE}
-    subprocess.run(["git", *identity, *args], cwd=root, check=True, capture_output=True, env=env)
+    shared_git(root, *args, date=GIT_DATE)
 
 
 def git_repo(root: Path, files: dict[str, str], tags: tuple[str, ...] = ()) -> Path:
@@ -72,8 +58,7 @@ def git_repo(root: Path, files: dict[str, str], tags: tuple[str, ...] = ()) -> P
 
 
 def run(root: Path, practice_id: str, config: Config | None = None) -> PracticeResult:
-    ctx = Context(Repo(root), config or Config(), practices()[practice_id])
-    return EVALUATORS[practice_id](ctx)
+    return evaluate_with(EVALUATORS, practices(), root, practice_id, config)
 
 
 def evaluate(tmp_path: Path, practice_id: str, files: dict[str, str]) -> PracticeResult:
