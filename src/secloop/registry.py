@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from secloop.core.rules import RuleRegistry
 from secloop.deps.rules import RULES as DEPS_RULES
+from secloop.iac.rules import RULES as IAC_RULES
 from secloop.pipeline.rules import RULES as PIPELINE_ENGINE_RULES
 from secloop.practices.evaluators import (
     build,
@@ -16,11 +17,16 @@ from secloop.practices.evaluators import (
     release,
     test,
 )
+from secloop.secrets.rules import RULES as SECRETS_RULES
+from secloop.threatmodel.rules import RULES as THREATMODEL_RULES
 
 REGISTRY = RuleRegistry(
     [
         *PIPELINE_ENGINE_RULES,
         *DEPS_RULES,
+        *IAC_RULES,
+        *SECRETS_RULES,
+        *THREATMODEL_RULES,
         *plan.RULES,
         *code.RULES,
         *build.RULES,

@@ -193,3 +193,23 @@ def test_next_steps_rank_impact_then_effort_then_status() -> None:
 def test_severity_counts() -> None:
     counts = severity_counts([finding(1, severity=Severity.LOW), finding(2, severity=Severity.LOW)])
     assert counts[Severity.LOW] == 2 and counts[Severity.HIGH] == 0
+
+
+def test_a_finding_reported_by_two_practices_is_shown_once() -> None:
+    shared = finding(5, severity=Severity.CRITICAL)
+    first = result(shared, pid="code.a")
+    second = result(shared, finding(7, rule="RULE-X", severity=Severity.LOW), pid="code.b")
+    outcome = apply_policy(
+        [first, second],
+        Config(),
+        read_line=read_line,
+        suppressions=(),
+        baseline=None,
+        today=TODAY,
+        rank=no_rank,
+    )
+    a, b = outcome.results
+    assert [f.fingerprint for f in a.findings] == ["fp-RULE-A-5"]
+    assert [f.rule_id for f in b.findings] == ["RULE-X"]
+    assert b.evidence == ("1 finding(s) listed under code.a",)
+    assert outcome.gate.reasons == ("1 active finding(s) at or above high (worst: critical)",)

@@ -40,7 +40,7 @@ def main(
 
 
 def _register() -> None:
-    from secloop.cli import assess, baseline, catalog, config, deps, dora, history
+    from secloop.cli import assess, baseline, catalog, config, deps, dora, history, iac, secrets, threatmodel
 
     assess.register(app)
     baseline.register(app)
@@ -48,10 +48,13 @@ def _register() -> None:
     catalog.register(app)
     config.register(app)
     dora.register(app)
-    scan = typer.Typer(help="Run one engine on its own: deps.", no_args_is_help=True)
+    scan = typer.Typer(help="Run one engine on its own: secrets, deps, iac.", no_args_is_help=True)
     app.add_typer(scan, name="scan")
+    secrets.register(scan)
     deps.register_scan(scan)
+    iac.register_scan(scan)
     deps.register(app)
+    threatmodel.register(app)
 
 
 _register()

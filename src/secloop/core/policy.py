@@ -106,15 +106,27 @@ def apply_policy(
     notes: list[Skipped] = []
     known = baseline.fingerprints if baseline else frozenset()
     final: list[PracticeResult] = []
+    owner: dict[tuple[str, str], str] = {}
     for result in results:
         findings = []
+        elsewhere: dict[str, int] = {}
         for finding in result.findings:
+            key = (finding.rule_id, finding.fingerprint)
+            if key in owner and owner[key] != result.practice_id:
+                # One finding, one place: it is shown (and counted) under the first practice reporting it.
+                elsewhere[owner[key]] = elsewhere.get(owner[key], 0) + 1
+                continue
+            owner[key] = result.practice_id
             suppression = None if config.audit else _inline_suppression(finding, read_line, notes)
             if suppression is None:
                 suppression = _file_suppression(finding, suppressions, today, notes)
             state = BaselineState.UNCHANGED if finding.fingerprint in known else BaselineState.NEW
             findings.append(finding.with_policy(suppression, state))
-        final.append(replace(result, findings=tuple(findings)))
+        evidence = result.evidence + tuple(
+            f"{count} finding(s) listed under {practice_id}"
+            for practice_id, count in sorted(elsewhere.items())
+        )
+        final.append(replace(result, findings=tuple(findings), evidence=evidence))
     gate = decide_gate(final, config)
     steps = next_steps(final, rank)
     unique_notes = tuple(dict.fromkeys(notes))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from secloop.delivery import practices as delivery_practices
 from secloop.deps import practices as deps_practices
+from secloop.iac import practices as iac_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import (
     build,
@@ -20,6 +21,8 @@ from secloop.practices.evaluators import (
     release,
     test,
 )
+from secloop.secrets import practices as secrets_practices
+from secloop.threatmodel import practices as threatmodel_practices
 
 EVALUATORS: dict[str, Evaluator] = {
     **plan.EVALUATORS,
@@ -34,4 +37,7 @@ EVALUATORS: dict[str, Evaluator] = {
     # engine-backed evaluators
     **delivery_practices.EVALUATORS,
     **deps_practices.EVALUATORS,
+    **iac_practices.EVALUATORS,
+    **secrets_practices.EVALUATORS,
+    **threatmodel_practices.EVALUATORS,
 }

@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from secloop.core.enums import Confidence, Severity, Stage, Status
+from secloop.core.enums import Status
 from secloop.core.fingerprint import keyed_fingerprint
 from secloop.core.model import Finding, Location, PracticeResult
 from secloop.core.rules import Rule
+from secloop.iac.base_image import UNPINNED_BASE_IMAGE
 from secloop.practices.base import Context, Evaluator
 from secloop.sources.delivery_jobs import SCHEDULE
 from secloop.sources.manifests import (
@@ -21,24 +22,8 @@ from secloop.sources.manifests import (
 )
 from secloop.sources.repo import GrepHit, Repo
 
-UNPINNED_BASE_IMAGE = Rule(
-    id="DOCKER-UNPINNED-BASE-IMAGE",
-    title="Dockerfile base image is not pinned",
-    stage=Stage.OPERATE,
-    severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
-    description=(
-        "A FROM line names an image without a tag or with :latest. The tag moves, so two builds of the "
-        "same commit can ship different base layers, and a compromised or broken upstream image is "
-        "picked up silently."
-    ),
-    fix="Pin an explicit version tag, better a digest: FROM python:3.12-slim@sha256:<digest>.",
-    cwe=(1357,),
-    cicd_sec=(3,),
-    tags=("docker", "supply-chain", "immutable-infrastructure"),
-)
-
-RULES: tuple[Rule, ...] = (UNPINNED_BASE_IMAGE,)
+# Declared once, with the IaC engine that also raises it; this evaluator reuses it.
+RULES: tuple[Rule, ...] = ()
 
 
 # -- Dockerfile base images ----------------------------------------------------------------------

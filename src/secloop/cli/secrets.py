@@ -1,0 +1,315 @@
+"""`secloop scan secrets PATH`: secrets in the tree, given files, the staged change, a range, all history."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from secloop import __version__
+from secloop.core.baseline import Baseline, load_baseline, write_atomic
+from secloop.core.config import Config, SuppressionEntry, load_config, load_suppressions_file
+from secloop.core.enums import Stage, Status
+from secloop.core.errors import EXIT_GATE_FAILED, UsageError
+from secloop.core.model import Assessment, PracticeResult
+from secloop.core.policy import apply_policy
+from secloop.core.rules import RuleRegistry
+from secloop.secrets.gitleaks import load_gitleaks_config
+from secloop.secrets.rules import SPECS, as_rule
+from secloop.secrets.scan import (
+    MAX_FILE_BYTES,
+    SecretsScan,
+    get_engine,
+    scan_history,
+    scan_paths,
+    scan_staged,
+    scan_tree,
+)
+from secloop.secrets.spec import SecretRule
+from secloop.sources.repo import Repo
+
+FORMATS = ("terminal", "json", "sarif")
+FAIL_ON = ("critical", "high", "medium", "low", "info", "none")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The repository and its policy inputs. Kept here rather than reusing `secloop.assess.prepare`,
+    which imports every evaluator: a pre-commit hook cannot afford that start-up."""
+
+    repo: Repo
+    config: Config
+    suppressions: tuple[tuple[SuppressionEntry, str], ...]
+    baseline: Baseline | None
+
+
+def prepare(path: Path, use_baseline: bool) -> Prepared:
+    probe = Repo(path)
+    config, config_path = load_config(probe.root)
+    repo = Repo(probe.root, exclude=config.exclude)
+    source = "config"
+    if config_path is not None:
+        source = (
+            str(config_path.relative_to(repo.root))
+            if config_path.is_relative_to(repo.root)
+            else str(config_path)
+        )
+    entries = [(entry, source) for entry in config.suppress]
+    entries += [
+        (e, config.suppressions_file) for e in load_suppressions_file(repo.root / config.suppressions_file)
+    ]
+    baseline = load_baseline(repo.root / config.baseline) if use_baseline else None
+    return Prepared(repo, config, tuple(entries), baseline)
+
+
+def with_overrides(config: Config, fail_on: str | None, audit: bool) -> Config:
+    update: dict[str, object] = {}
+    if fail_on is not None:
+        if fail_on.lower() not in FAIL_ON:
+            raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)} (got {fail_on!r})")
+        update["fail_on"] = fail_on.lower()
+    if audit:
+        update["audit"] = True
+    return config.model_copy(update=update) if update else config
+
+
+PRACTICE = "code.secrets"
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_RELATED_SHOWN = 5
+
+
+def _mode(history: bool, staged: bool, since: str | None) -> str:
+    chosen = [name for name, on in (("--history", history), ("--staged", staged), ("--since", since)) if on]
+    if len(chosen) > 1:
+        raise UsageError(
+            f"{' and '.join(chosen)} cannot be combined",
+            hint="--history scans all of history, --since REF the commits after REF, --staged the index",
+        )
+    return chosen[0].lstrip("-") if chosen else "tree"
+
+
+def _rules(config: Path | None) -> tuple[SecretRule, ...]:
+    if config is None:
+        return SPECS
+    return load_gitleaks_config(config).rules
+
+
+def _scan(
+    paths: list[Path],
+    mode: str,
+    since: str | None,
+    rules: tuple[SecretRule, ...],
+    max_bytes: int,
+    use_baseline: bool,
+) -> tuple[SecretsScan, Prepared | None]:
+    engine = get_engine(None if rules is SPECS else rules)
+    if len(paths) == 1 and paths[0].is_dir():
+        prepared = prepare(paths[0], use_baseline)
+        root = prepared.repo.root
+        if mode == "tree":
+            return scan_tree(prepared.repo, engine, max_bytes), prepared
+        if not prepared.repo.is_git:
+            raise UsageError(
+                f"--{mode} needs a git repository: {root}", hint="run it at the top of a git work tree"
+            )
+        if mode == "staged":
+            return scan_staged(root, engine, max_bytes), prepared
+        return scan_history(root, engine, since if mode == "since" else None, max_bytes), prepared
+    if mode != "tree":
+        raise UsageError(
+            f"--{mode} scans a repository: give one directory", hint="e.g. secloop scan secrets . --history"
+        )
+    items: list[tuple[str, bytes | None]] = []
+    for path in paths:
+        if str(path) == "-":
+            items.append(("<stdin>", sys.stdin.buffer.read()))
+        elif path.is_dir():
+            raise UsageError(f"{path} is a directory", hint="give one directory alone, or files only")
+        elif not path.exists():
+            raise UsageError(
+                f"path does not exist: {path}", hint="give existing files or a repository directory"
+            )
+        else:
+            items.append((str(path), None))
+    return scan_paths(items, engine, max_bytes), None
+
+
+def _assessment(scan: SecretsScan, prepared: Prepared | None, config: Config) -> Assessment:
+    findings = scan.findings
+    status = Status.FAIL if findings else Status.PASS
+    summary = f"{len(findings)} secret(s) found" if findings else "no secret found"
+    result = PracticeResult(
+        PRACTICE, Stage.CODE, status, 0 if findings else 100, summary, (), findings, scan.skipped
+    )
+    repo = prepared.repo if prepared else None
+
+    def read_line(rel: str, number: int) -> str | None:
+        text = repo.read_text(rel) if repo is not None else _read_file(rel)
+        if text is None:
+            return None
+        lines = text.splitlines()
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    outcome = apply_policy(
+        [result],
+        config,
+        read_line=read_line,
+        suppressions=prepared.suppressions if prepared else (),
+        baseline=prepared.baseline if prepared else None,
+        today=date.today(),
+        rank=lambda _r: None,
+    )
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        created = datetime.fromtimestamp(int(epoch), tz=UTC)
+    else:
+        head_time = repo.head_time() if repo is not None else None
+        created = head_time or datetime.now(tz=UTC).replace(microsecond=0)
+    skipped = tuple(s for r in outcome.results for s in r.skipped) + outcome.notes
+    return Assessment(
+        target=repo.root.name if repo else scan.target,
+        commit=repo.head() if repo else None,
+        created_at=created,
+        tool_version=__version__,
+        config_digest=config.digest(),
+        results=outcome.results,
+        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
+        gate=outcome.gate,
+    )
+
+
+def _read_file(rel: str) -> str | None:
+    try:
+        return Path(rel).read_text("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def render_terminal(assessment: Assessment, scan: SecretsScan, seconds: float, console: Console) -> None:
+    findings = assessment.findings
+    for f in findings:
+        line = Text()
+        line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
+        line.append(f" {f.rule_id} ", style="bold")
+        if f.primary:
+            line.append(f"{f.primary} ", style="blue")
+        line.append(f.message)
+        if f.suppression is not None:
+            line.append(f"  [suppressed ({f.suppression.kind}): {f.suppression.reason}]", style="dim")
+        elif not f.active:
+            line.append("  [in baseline]", style="dim")
+        console.print(line, overflow="fold")
+        if f.primary and f.primary.snippet:
+            console.print(Text(f"         {f.primary.snippet}", style="dim"), overflow="fold")
+        for loc in f.locations[1 : 1 + _RELATED_SHOWN]:
+            where = f"{loc}" + (f" @ {loc.commit[:12]}" if loc.commit else "")
+            console.print(Text(f"         also: {where}", style="dim"), overflow="fold")
+        if len(f.locations) > 1 + _RELATED_SHOWN:
+            console.print(Text(f"         … {len(f.locations) - 1 - _RELATED_SHOWN} more", style="dim"))
+    for s in assessment.skipped:
+        where = s.path + (f":{s.line}" if s.line is not None else "")
+        console.print(Text(f"not checked: {where}: {s.reason}", style="magenta"), overflow="fold")
+    if scan.fallback:
+        console.print(Text(f"rules run without Hyperscan: {', '.join(scan.fallback)}", style="dim"))
+    active = sum(1 for f in findings if f.active)
+    console.print(
+        Text(
+            f"{active} active secret(s), {len(findings) - active} suppressed or in baseline; "
+            f"{scan.scanned} {'blobs' if 'history' in scan.target or 'staged' in scan.target else 'files'} "
+            f"({scan.scanned_bytes / 1_000_000:.1f} MB) in {seconds:.2f} s",
+            style="bold red" if active else "bold green",
+        )
+    )
+    gate = assessment.gate
+    if gate is not None and not gate.passed:
+        console.print(Text("gate: FAILED — " + "; ".join(gate.reasons), style="bold red"))
+
+
+def render(assessment: Assessment, fmt: str, rules: tuple[SecretRule, ...]) -> str:
+    from secloop.practices.catalog import load_catalog
+    from secloop.registry import REGISTRY
+    from secloop.report.formats import FORMATS as RENDERERS
+    from secloop.report.interface import RenderInput
+
+    registry = RuleRegistry(REGISTRY)
+    for spec in rules:
+        if spec.id not in registry:
+            registry.add(as_rule(spec))
+    return RENDERERS[fmt](RenderInput(assessment, registry, load_catalog()))
+
+
+def register(scan: typer.Typer) -> None:
+    @scan.command("secrets")
+    def secrets_command(
+        paths: list[Path] = typer.Argument(
+            None, help="A repository directory (default: .), or files; '-' reads standard input."
+        ),
+        history: bool = typer.Option(False, "--history", help="Scan every unique blob of all history once."),
+        staged: bool = typer.Option(
+            False, "--staged", help="Scan the lines the staged change adds (pre-commit)."
+        ),
+        since: str | None = typer.Option(
+            None,
+            "--since",
+            metavar="REF",
+            help="Scan the blobs of the commits after REF up to HEAD (pre-push, CI).",
+        ),
+        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the report to FILE (atomically)."
+        ),
+        config: Path | None = typer.Option(
+            None,
+            "--config",
+            help="A gitleaks configuration (gitleaks.toml) whose rules and allowlists are used.",
+        ),
+        fail_on: str | None = typer.Option(
+            None, "--fail-on", help="Gate threshold: critical, high, medium, low, info or none."
+        ),
+        audit: bool = typer.Option(False, "--audit", help="Audit mode: ignore inline suppressions."),
+        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        max_file_size: int = typer.Option(
+            MAX_FILE_BYTES,
+            "--max-file-size",
+            help="Files and blobs larger than this many bytes are skipped (and listed).",
+        ),
+    ) -> None:
+        """Find secrets (tokens, keys, passwords) and report each once, redacted, with every location.
+
+        Exit codes: 0 no active secret at or above the gate; 1 the gate failed; 2 usage or input error;
+        3 internal error.
+        """
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        mode = _mode(history, staged, since)
+        rules = _rules(config)
+        started = time.perf_counter()
+        result, prepared = _scan(
+            list(paths or [Path(".")]), mode, since, rules, max_file_size, not no_baseline
+        )
+        settings = with_overrides(prepared.config if prepared else Config(), fail_on, audit)
+        assessment = _assessment(result, prepared, settings)
+        seconds = time.perf_counter() - started
+        if fmt == "terminal":
+            if output is not None:
+                buffer = io.StringIO()
+                render_terminal(assessment, result, seconds, Console(file=buffer, width=120, no_color=True))
+                write_atomic(output, buffer.getvalue())
+            else:
+                render_terminal(assessment, result, seconds, Console(highlight=False))
+        else:
+            text = render(assessment, fmt, rules)
+            if output is not None:
+                write_atomic(output, text)
+            else:
+                typer.echo(text, nl=False)
+        if assessment.gate is not None and not assessment.gate.passed:
+            raise typer.Exit(EXIT_GATE_FAILED)

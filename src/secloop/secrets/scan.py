@@ -1,0 +1,411 @@
+"""Targets of a secrets scan (working tree, files, staged index, a commit range, all of history) and the
+findings they produce: one finding per (rule, secret) with every location, never the secret itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from secloop.core.fingerprint import keyed_fingerprint
+from secloop.core.model import Finding, Location, Skipped
+from secloop.secrets.engine import Engine, Hit
+from secloop.secrets.gitio import (
+    Blob,
+    Introduction,
+    IntroductionLog,
+    cat_blobs,
+    history_blobs,
+    rev_parse,
+    staged_files,
+)
+from secloop.secrets.rules import SPECS
+from secloop.secrets.spec import SecretRule
+from secloop.sources.repo import Repo
+
+MAX_FILE_BYTES = 10_000_000
+SNIPPET_WIDTH = 120
+
+
+@cache
+def _default_engine() -> Engine:
+    return Engine(SPECS)
+
+
+def get_engine(rules: Sequence[SecretRule] | None = None, cache_dir: Path | None = None) -> Engine:
+    """The engine over the given rules (the built-in ones by default), built once per process."""
+    if rules is None and cache_dir is None:
+        return _default_engine()
+    return Engine(tuple(rules) if rules is not None else SPECS, cache_dir)
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def redact(secret: str) -> str:
+    """At most four leading characters, fewer for short secrets, so a short password never shows half."""
+    return secret[: min(4, len(secret) // 4)] + "…"
+
+
+def applies(rule: SecretRule, path: str) -> bool:
+    """Path scoping of imported rules: `paths` restricts, `path_allowlist` excludes."""
+    if rule.paths and not any(re.search(p, path) for p in rule.paths):
+        return False
+    return not any(re.search(p, path) for p in rule.path_allowlist)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    rule: SecretRule
+    secret_sha256: str
+    prefix: str
+    location: Location
+    encoding: str | None = None
+    author: str | None = None
+    date: str | None = None
+    order: int = 0  # 0 for the working tree; the introducing commit's topological rank otherwise
+
+
+@dataclass(frozen=True)
+class SecretsScan:
+    findings: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...]
+    target: str
+    scanned: int
+    scanned_bytes: int
+    fallback: tuple[str, ...] = ()
+    occurrences: tuple[Occurrence, ...] = field(default=(), repr=False)
+
+
+class _Lines:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.starts = [0]
+        pos = data.find(b"\n")
+        while pos >= 0:
+            self.starts.append(pos + 1)
+            pos = data.find(b"\n", pos + 1)
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def bounds(self, line: int) -> tuple[int, int]:
+        start = self.starts[line - 1]
+        end = self.starts[line] - 1 if line < len(self.starts) else len(self.data)
+        return start, end
+
+    def column(self, offset: int) -> int:
+        start, _ = self.bounds(self.line_of(offset))
+        return len(self.data[start:offset].decode("utf-8", "replace")) + 1
+
+
+def _snippet(lines: _Lines, line: int, hits: Sequence[Hit]) -> str:
+    """The line with every secret on it redacted, trimmed around the first one."""
+    start, end = lines.bounds(line)
+    pieces: list[str] = []
+    cursor = start
+    first_at = 0
+    for hit in sorted(hits, key=lambda h: h.start):
+        if hit.end <= start or hit.start >= end or hit.start < cursor:
+            continue
+        pieces.append(lines.data[cursor : hit.start].decode("utf-8", "replace"))
+        if not first_at:
+            first_at = sum(len(p) for p in pieces)
+        pieces.append(f"«{hit.encoding}»" if hit.encoding else redact(hit.secret))
+        cursor = min(hit.end, end)
+    pieces.append(lines.data[cursor:end].decode("utf-8", "replace"))
+    text = "".join(pieces).rstrip("\r")
+    if len(text) <= SNIPPET_WIDTH:
+        return text.strip()
+    left = max(0, first_at - SNIPPET_WIDTH // 3)
+    return ("…" if left else "") + text[left : left + SNIPPET_WIDTH].strip() + "…"
+
+
+def occurrences_in(
+    engine: Engine,
+    path: str,
+    data: bytes,
+    *,
+    commit: str | None = None,
+    blob: str | None = None,
+    intro: Introduction | None = None,
+    keep_lines: Sequence[tuple[int, int]] | None = None,
+) -> list[Occurrence]:
+    hits = [h for h in engine.scan(data) if applies(h.rule, intro.path if intro else path)]
+    if not hits:
+        return []
+    lines = _Lines(data)
+    by_line: dict[int, list[Hit]] = {}
+    placed: list[tuple[Hit, int, int]] = []
+    for hit in hits:
+        first, last = lines.line_of(hit.start), lines.line_of(max(hit.end - 1, hit.start))
+        if keep_lines is not None and not any(a <= last and first <= b for a, b in keep_lines):
+            continue
+        by_line.setdefault(first, []).append(hit)
+        placed.append((hit, first, last))
+    result: list[Occurrence] = []
+    for hit, first, last in placed:
+        location = Location(
+            path=intro.path if intro else path,
+            start_line=first,
+            start_column=lines.column(hit.start),
+            end_line=last,
+            end_column=lines.column(hit.end),
+            commit=intro.commit if intro else commit,
+            blob=blob,
+            snippet=_snippet(lines, first, by_line[first]),
+        )
+        result.append(
+            Occurrence(
+                rule=hit.rule,
+                secret_sha256=secret_hash(hit.secret),
+                prefix=redact(hit.secret),
+                location=location,
+                encoding=hit.encoding,
+                author=intro.author if intro else None,
+                date=intro.date if intro else None,
+                order=intro.order if intro else 0,
+            )
+        )
+    return result
+
+
+# -- findings --------------------------------------------------------------------------------------
+
+
+def _message(primary: Occurrence, count: int) -> str:
+    text = f"{primary.rule.title}: {primary.prefix} (sha256:{primary.secret_sha256[:12]})"
+    if primary.encoding:
+        text += f", {primary.encoding}-encoded"
+    loc = primary.location
+    if loc.commit:
+        text += f"; introduced in {loc.commit[:12]}"
+        if primary.author:
+            text += f" by {primary.author}"
+        if primary.date:
+            text += f" on {primary.date[:10]}"
+    if count > 1:
+        text += f"; {count} locations"
+    return text
+
+
+def build_findings(occurrences: Iterable[Occurrence]) -> tuple[Finding, ...]:
+    """One finding per (rule, secret): the earliest introduction first, every other location after it."""
+    groups: dict[tuple[str, str], list[Occurrence]] = {}
+    for occ in occurrences:
+        groups.setdefault((occ.rule.id, occ.secret_sha256), []).append(occ)
+    findings: list[Finding] = []
+    for (rule_id, digest), group in groups.items():
+
+        def key(o: Occurrence) -> tuple[int, int, str, int, int]:
+            loc = o.location
+            return (
+                0 if loc.commit is None else 1,
+                o.order,
+                loc.path,
+                loc.start_line or 0,
+                loc.start_column or 0,
+            )
+
+        ordered = sorted(group, key=key)
+        unique: list[Occurrence] = []
+        seen: set[Location] = set()
+        for occ in ordered:
+            if occ.location not in seen:
+                seen.add(occ.location)
+                unique.append(occ)
+        in_tree = any(o.location.commit is None for o in unique)
+        in_history = any(o.location.commit is not None for o in unique)
+        introduced = min((o for o in unique if o.location.commit), key=lambda o: o.order, default=None)
+        primary = unique[0]
+        props: list[tuple[str, str]] = [
+            ("secret_prefix", primary.prefix),
+            ("secret_sha256", digest),
+            ("occurrences", str(len(unique))),
+            (
+                "where",
+                "working tree and history"
+                if in_tree and in_history
+                else "history"
+                if in_history
+                else "working tree",
+            ),
+        ]
+        if introduced is not None and introduced.location.commit:
+            props.append(("commit", introduced.location.commit))
+            if introduced.author:
+                props.append(("author", introduced.author))
+            if introduced.date:
+                props.append(("date", introduced.date))
+        if primary.encoding:
+            props.append(("encoding", primary.encoding))
+        findings.append(
+            Finding(
+                rule_id=rule_id,
+                severity=primary.rule.severity,
+                confidence=primary.rule.confidence,
+                message=_message(introduced or primary, len(unique)),
+                locations=tuple(o.location for o in unique),
+                fingerprint=keyed_fingerprint(rule_id, digest),
+                properties=tuple(sorted(props)),
+                fix=primary.rule.fix,
+            )
+        )
+    return tuple(sorted(findings, key=Finding.sort_key))
+
+
+def _result(
+    target: str,
+    occurrences: list[Occurrence],
+    skipped: list[Skipped],
+    scanned: int,
+    scanned_bytes: int,
+    engine: Engine,
+) -> SecretsScan:
+    return SecretsScan(
+        findings=build_findings(occurrences),
+        skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
+        target=target,
+        scanned=scanned,
+        scanned_bytes=scanned_bytes,
+        fallback=engine.fallback,
+        occurrences=tuple(occurrences),
+    )
+
+
+# -- targets ---------------------------------------------------------------------------------------
+
+
+def _read_capped(path: Path, rel: str, max_bytes: int, skipped: list[Skipped]) -> bytes | None:
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        skipped.append(Skipped(rel, f"cannot read: {exc.strerror}"))
+        return None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+        return None  # a symlink may point outside the repository; its target is scanned where it lives
+    if info.st_size > max_bytes:
+        skipped.append(
+            Skipped(rel, f"{info.st_size} bytes, over the {max_bytes}-byte size limit of the secrets scan")
+        )
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        skipped.append(Skipped(rel, f"cannot read: {exc.strerror}"))
+        return None
+
+
+def scan_tree(repo: Repo, engine: Engine | None = None, max_bytes: int = MAX_FILE_BYTES) -> SecretsScan:
+    """Every file of the working tree (.gitignore honoured) up to the size limit."""
+    engine = engine or get_engine()
+    occurrences: list[Occurrence] = []
+    skipped: list[Skipped] = []
+    count = size = 0
+    for rel in repo.files():
+        data = _read_capped(repo.root / rel, rel, max_bytes, skipped)
+        if data is None:
+            continue
+        count += 1
+        size += len(data)
+        occurrences += occurrences_in(engine, rel, data)
+    return _result(str(repo.root), occurrences, skipped, count, size, engine)
+
+
+def scan_paths(
+    paths: Sequence[tuple[str, bytes | None]], engine: Engine | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> SecretsScan:
+    """Explicit files: (display path, content) pairs; None content means read the path from disk."""
+    engine = engine or get_engine()
+    occurrences: list[Occurrence] = []
+    skipped: list[Skipped] = []
+    count = size = 0
+    for name, content in paths:
+        data = content if content is not None else _read_capped(Path(name), name, max_bytes, skipped)
+        if data is None:
+            continue
+        count += 1
+        size += len(data)
+        occurrences += occurrences_in(engine, name, data)
+    return _result(", ".join(n for n, _ in paths), occurrences, skipped, count, size, engine)
+
+
+def scan_staged(root: Path, engine: Engine | None = None, max_bytes: int = MAX_FILE_BYTES) -> SecretsScan:
+    """The lines a commit of the index would add, read from the staged blobs (not the working files)."""
+    engine = engine or get_engine()
+    files = staged_files(root)
+    by_oid: dict[str, list[tuple[str, tuple[tuple[int, int], ...]]]] = {}
+    for f in files:
+        by_oid.setdefault(f.oid, []).append((f.path, f.added))
+    occurrences: list[Occurrence] = []
+    count = size = 0
+    for oid, data in cat_blobs(root, list(by_oid)):
+        count += 1
+        size += len(data)
+        for path, added in by_oid[oid]:
+            occurrences += occurrences_in(engine, path, data, blob=oid, keep_lines=added)
+    return _result(f"{root} (staged)", occurrences, [], count, size, engine)
+
+
+def scan_history(
+    root: Path,
+    engine: Engine | None = None,
+    since: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> SecretsScan:
+    """Every unique blob of history (or SINCE..HEAD) once, each finding at the commit that introduced it."""
+    engine = engine or get_engine()
+    if since is not None:
+        base = rev_parse(root, since)
+        revisions, log_range = ["HEAD", f"^{base}"], [f"{base}..HEAD"]
+    else:
+        revisions, log_range = ["--all"], ["--all"]
+    skipped: list[Skipped] = []
+    raw: list[tuple[Blob, list[Hit]]] = []
+    log: IntroductionLog | None = None
+    count = size = 0
+    try:
+        for blob in history_blobs(root, revisions, max_bytes):
+            if blob.data is None:
+                reason = f"blob {blob.oid[:12]} is {blob.size} bytes, over the {max_bytes}-byte size limit"
+                skipped.append(Skipped(blob.path or blob.oid, reason))
+                continue
+            count += 1
+            size += blob.size
+            hits = engine.scan(blob.data)
+            if hits:
+                raw.append((blob, hits))
+                if log is None:
+                    log = IntroductionLog(root, log_range)
+        intros = log.resolve({blob.oid for blob, _ in raw}) if log is not None else {}
+    finally:
+        if log is not None:
+            log.close()
+    occurrences: list[Occurrence] = []
+    for blob, _ in raw:
+        assert blob.data is not None
+        occurrences += occurrences_in(engine, blob.path, blob.data, blob=blob.oid, intro=intros.get(blob.oid))
+    target = f"{root} (history{'' if since is None else f' since {since}'})"
+    return _result(target, occurrences, skipped, count, size, engine)
+
+
+def merge_scans(target: str, *scans: SecretsScan) -> SecretsScan:
+    """The tree and the history as one result: findings regrouped across both."""
+    occurrences = [o for s in scans for o in s.occurrences]
+    return SecretsScan(
+        findings=build_findings(occurrences),
+        skipped=tuple(sorted({k for s in scans for k in s.skipped}, key=lambda k: (k.path, k.reason))),
+        target=target,
+        scanned=sum(s.scanned for s in scans),
+        scanned_bytes=sum(s.scanned_bytes for s in scans),
+        fallback=tuple(sorted({r for s in scans for r in s.fallback})),
+        occurrences=tuple(occurrences),
+    )

@@ -1,0 +1,223 @@
+"""The `threatmodel check` report, organised by the four questions: terminal, JSON, Markdown, SARIF."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from secloop import __version__
+from secloop.core.enums import Severity, Stage, Status
+from secloop.core.model import Assessment, GateOutcome, PracticeResult
+from secloop.core.rules import RuleRegistry
+from secloop.practices.catalog import load_catalog
+from secloop.report.formats import FORMATS
+from secloop.report.interface import RenderInput
+from secloop.threatmodel.engine import Analysis, ThreatRecord
+from secloop.threatmodel.questions import finding, four_questions
+from secloop.threatmodel.rules import RULES
+
+SCHEMA = "secloop.threatmodel/v1"
+FORMAT_NAMES = ("terminal", "json", "markdown", "sarif")
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def _tests(a: Analysis, t: ThreatRecord) -> list[dict[str, Any]]:
+    return [
+        {"description": m.description, "tests": [{"ref": ref, "exists": a.tests.get(ref)} for ref in m.tests]}
+        for m in t.mitigations
+    ]
+
+
+def _threat(a: Analysis, t: ThreatRecord) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "rule": t.rule_id,
+        "title": t.title,
+        "category": t.category.value,
+        "framework": t.category.framework,
+        "severity": t.severity.value,
+        "target": t.target,
+        "target_kind": t.target_kind,
+        "status": t.status.value,
+        "triaged": t.triaged,
+        "generated": t.generated,
+        "reason": t.reason,
+        "expires": t.expires.isoformat() if t.expires else None,
+        "expired": t.expired(a.today),
+        "owner": t.owner,
+        "mitigations": _tests(a, t),
+        "suggested_mitigations": list(t.suggested),
+        "cwe": [f"CWE-{n}" for n in t.cwe],
+        "capec": [f"CAPEC-{n}" for n in t.capec],
+        "asvs": [f"V{x}" for x in t.asvs],
+        "location": {"path": a.loaded.path, "line": t.line},
+    }
+
+
+def to_document(a: Analysis, fail_on: Severity | None) -> dict[str, Any]:
+    model = a.loaded.model
+    passed, reasons = a.gate(fail_on)
+    cov = a.coverage
+    answers = four_questions(a)
+    scope = model.system.scope
+    return {
+        "schema": SCHEMA,
+        "model": a.loaded.path,
+        "as_of": a.today.isoformat(),
+        "system": {
+            "name": model.system.name,
+            "description": model.system.description,
+            "owner": model.system.owner,
+            "reviewed": model.system.reviewed.isoformat() if model.system.reviewed else None,
+            "scope": {
+                "in": list(scope.in_scope) if scope else [],
+                "out": list(scope.out_of_scope) if scope else [],
+            },
+        },
+        "questions": [
+            {"question": ans.question + "?", "answered": ans.answered, "summary": ans.summary}
+            for ans in answers
+        ],
+        "coverage": {
+            "boundary_crossing_flows": len(cov.crossing_flows),
+            "considered": len(cov.considered),
+            "verified": len(cov.verified),
+            "share": round(cov.share, 4) if cov.share is not None else None,
+            "unverified_flows": [k for k in cov.crossing_flows if k not in cov.verified],
+        },
+        "assumptions": [
+            {"id": x.id, "text": x.text, "valid_until": x.valid_until.isoformat() if x.valid_until else None}
+            for x in model.assumptions
+        ],
+        "missing_tests": sorted(ref for ref, exists in a.tests.items() if exists is False),
+        "threats": [_threat(a, t) for t in a.threats],
+        "gate": {
+            "passed": passed,
+            "fail_on": fail_on.value if fail_on else "none",
+            "reasons": list(reasons),
+        },
+    }
+
+
+def render_json(a: Analysis, fail_on: Severity | None) -> str:
+    """Indented JSON with one threat per line: readable, diffable, and written by the C encoder
+    (json's indenting encoder is pure Python and takes seconds on thousands of threats)."""
+    doc = to_document(a, fail_on)
+    threats = doc.pop("threats")
+    head = json.dumps(doc, indent=2, ensure_ascii=False)
+    if not threats:
+        return head[:-2] + ',\n  "threats": []\n}\n'
+    items = ",\n".join("    " + json.dumps(t, ensure_ascii=False) for t in threats)
+    return head[:-2] + ',\n  "threats": [\n' + items + "\n  ]\n}\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(a: Analysis, fail_on: Severity | None) -> str:
+    doc = to_document(a, fail_on)
+    out = [f"# Threat model: {doc['system']['name']}", ""]
+    if doc["system"]["description"]:
+        out += [doc["system"]["description"], ""]
+    out += [f"Model: `{a.loaded.path}`, as of {doc['as_of']}.", ""]
+    q = doc["questions"]
+    out += ["## 1. What are we working on?", "", q[0]["summary"], ""]
+    if doc["system"]["scope"]["out"]:
+        out += [f"- out of scope: {item}" for item in doc["system"]["scope"]["out"]] + [""]
+    if doc["assumptions"]:
+        out += ["Assumptions:", ""]
+        out += [
+            f"- {x['text']}" + (f" (until {x['valid_until']})" if x["valid_until"] else "")
+            for x in doc["assumptions"]
+        ]
+        out.append("")
+    out += ["## 2. What can go wrong?", "", q[1]["summary"], ""]
+    if a.threats:
+        out += ["| id | severity | category | element | threat | status |", "|---|---|---|---|---|---|"]
+        out += [
+            f"| {t.id} | {t.severity.value} | {t.category.value} | {_cell(t.target)} | {_cell(t.title)} "
+            f"| {t.status.value}{' (expired)' if t.expired(a.today) else ''} |"
+            for t in a.threats
+        ]
+    out += ["", "## 3. What are we going to do about it?", "", q[2]["summary"], ""]
+    for t in a.threats:
+        if not t.mitigations and not t.reason:
+            continue
+        out.append(f"- **{t.id}** ({t.status.value})" + (f": {t.reason}" if t.reason else ""))
+        for m in t.mitigations:
+            tests = ", ".join(
+                f"`{ref}`" + (" (missing)" if a.tests.get(ref) is False else "") for ref in m.tests
+            )
+            out.append(f"  - {m.description}" + (f" — verified by {tests}" if tests else " — no test linked"))
+    out += ["", "## 4. Did we do a good enough job?", "", q[3]["summary"], ""]
+    gate = doc["gate"]
+    out.append("Gate: passed." if gate["passed"] else "Gate: **failed**: " + "; ".join(gate["reasons"]))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_sarif(a: Analysis, fail_on: Severity | None) -> str:
+    passed, reasons = a.gate(fail_on)
+    result = PracticeResult(
+        practice_id="plan.threat-model",
+        stage=Stage.PLAN,
+        status=Status.PASS if passed else Status.FAIL,
+        score=100 if passed else 0,
+        summary="threat model check",
+        findings=tuple(finding(a, t) for t in a.threats),
+    )
+    created = datetime.combine(a.today, datetime.min.time(), tzinfo=UTC)
+    assessment = Assessment(
+        target=a.loaded.model.system.name,
+        commit=None,
+        created_at=created,
+        tool_version=__version__,
+        config_digest="",
+        results=(result,),
+        gate=GateOutcome(passed, fail_on, False, reasons),
+    )
+    return FORMATS["sarif"](RenderInput(assessment, RuleRegistry(RULES), load_catalog()))
+
+
+def render_terminal(a: Analysis, fail_on: Severity | None, console: Console) -> None:
+    answers = four_questions(a)
+    console.print(Text.assemble(("secloop threatmodel check ", "bold"), (a.loaded.path, "bold cyan")))
+    for n, ans in enumerate(answers, start=1):
+        mark = ("✓", "green") if ans.answered else ("✗", "red")
+        console.print(Text.assemble((f"{n}. {ans.question}? ", "bold"), (mark[0], mark[1])))
+        console.print(Text(f"   {ans.summary}"), overflow="fold")
+        if n == 2:
+            for t in a.threats:
+                line = Text("   ")
+                line.append(f"{t.severity.value:<8}", style=_STYLE[t.severity.value])
+                line.append(f" {t.id} ", style="bold")
+                line.append(f"{t.status.value:<14}", style="green" if t.status.value != "open" else "red")
+                line.append(f" {t.target}: {t.title}")
+                if t.line is not None:
+                    line.append(f"  ({a.loaded.path}:{t.line})", style="dim")
+                console.print(line, overflow="fold")
+    missing = sorted(ref for ref, exists in a.tests.items() if exists is False)
+    for ref in missing:
+        console.print(Text(f"   linked test not found: {ref}", style="yellow"), overflow="fold")
+    passed, reasons = a.gate(fail_on)
+    if passed:
+        console.print(Text("gate: passed", style="bold green"))
+    else:
+        console.print(Text("gate: FAILED — " + "; ".join(reasons), style="bold red"), overflow="fold")
+
+
+def render(a: Analysis, fmt: str, fail_on: Severity | None, *, width: int = 120, color: bool = True) -> str:
+    if fmt == "json":
+        return render_json(a, fail_on)
+    if fmt == "markdown":
+        return render_markdown(a, fail_on)
+    if fmt == "sarif":
+        return render_sarif(a, fail_on)
+    buffer = io.StringIO()
+    render_terminal(a, fail_on, Console(file=buffer, width=width, no_color=not color, highlight=False))
+    return buffer.getvalue()

@@ -1,0 +1,98 @@
+"""Generated tests: which threats get one, names and env vars, and model text that cannot break the code."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from secloop.cli.threatmodel import starter_text
+from secloop.threatmodel.testgen import env_name, file_name, plan_tests, write_tests
+from tests.threatmodel.conftest import analysis
+
+HOSTILE = """\
+system: {name: Hostile, scope: {in: [api]}}
+actors: [{id: user}]
+components:
+  - id: api
+    kind: process
+    properties: {rate_limiting: true}
+flows:
+  - id: odd.flow/1
+    source: user
+    destination: api
+    protocol: https
+    authentication: oidc
+    base_url: "https://x.test/'''\\"\\n"
+    path: "/a'\\"b\\\\"
+trust_boundaries: [{id: inside, components: [api]}]
+threats:
+  - rule: TM-DOS-FLOW-FLOODING
+    target: odd.flow/1
+    status: not-applicable
+    reason: the API gateway in front owns rate limiting
+"""
+
+
+def test_names_and_variables() -> None:
+    assert env_name("web->api") == "SECLOOP_TM_URL_WEB_API"
+    assert env_name("odd.flow/1") == "SECLOOP_TM_URL_ODD_FLOW_1"
+    assert env_name("--") == "SECLOOP_TM_URL_FLOW"
+    assert file_name("Web->API") == "test_tm_web_api_" + file_name("Web->API")[-9:-3] + ".py"
+    assert file_name("a") != file_name("A")
+
+
+def test_model_text_enters_the_code_as_literals(tmp_path: Path) -> None:
+    result = analysis(HOSTILE)
+    by_flow, skipped = plan_tests(result)
+    assert [t.rule_id for t in by_flow["odd.flow/1"]] == ["TM-SPOOF-FLOW-CALLER", "TM-TAMPER-FLOW-IN-TRANSIT"]
+    assert skipped == [
+        "THREAT-848D0799FD: not-applicable (the API gateway in front owns rate limiting)",
+    ]
+    written = write_tests(result, tmp_path)
+    module = next(p for p in written.files if p.name.startswith("test_tm_odd_flow_1_"))
+    tree = ast.parse(module.read_text("utf-8"))
+    constants = {
+        node.targets[0].id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    assert ast.literal_eval(constants["PATH"]) == "/a'\"b\\"
+    assert ast.literal_eval(constants["ENV"]) == "SECLOOP_TM_URL_ODD_FLOW_1"
+    assert written.tests_by_threat == {
+        "THREAT-569EE5B33D": [f"{module.name}::test_threat_569ee5b33d_unauthenticated_request_gets_401"],
+        "THREAT-3DDCAF9C98": [f"{module.name}::test_threat_3ddcaf9c98_tls_is_required"],
+    }
+
+
+def test_a_users_own_conftest_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text("# mine\n", "utf-8")
+    write_tests(analysis(HOSTILE), tmp_path)
+    assert (tmp_path / "conftest.py").read_text("utf-8") == "# mine\n"
+
+
+def test_the_web_starter_gets_tests_that_collect(tmp_path: Path) -> None:
+    result = analysis(starter_text("web"))
+    written = write_tests(result, tmp_path / "out")
+    assert (written.tests, written.threats, [p.name for p in written.files]) == (
+        10,
+        10,
+        [
+            "test_tm_browse_and_order_fd917a.py",
+            "test_tm_charge_fb5499.py",
+            "test_tm_payment_callback_755066.py",
+            "test_tm_staff_admin_5b2da3.py",
+        ],
+    )
+    assert written.not_generated == ["THREAT-9AA32C5AC2: flow 'api-to-database' is not HTTP (postgresql+tls)"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "."],
+        cwd=tmp_path / "out",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("10 tests collected in ")
+    assert "error" not in proc.stdout.lower()
