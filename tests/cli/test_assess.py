@@ -173,3 +173,10 @@ def test_config_command_shows_source_and_options(
     out = capsys.readouterr().out
     assert f"configuration: {repo / 'secloop.toml'}" in out
     assert '"medium"' in out and "release_tag_pattern" in out
+
+
+def test_format_names_match_the_renderer_registry() -> None:
+    from secloop.cli.assess import FORMAT_NAMES
+    from secloop.report.formats import FORMATS
+
+    assert set(FORMAT_NAMES) == {"terminal", *FORMATS}

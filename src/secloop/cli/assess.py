@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from secloop.assess import Prepared, assess, prepare
 from secloop.cli.options import CONFIG_OPTION, DB_OPTION
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
-from secloop.core.model import Assessment
-from secloop.practices.catalog import load_catalog
-from secloop.registry import REGISTRY
-from secloop.report import json_v1
-from secloop.report.formats import FORMATS
-from secloop.report.interface import RenderInput
-from secloop.report.terminal import render_terminal
 
-FORMAT_NAMES = ("terminal", *sorted(FORMATS))
+if TYPE_CHECKING:
+    from secloop.assess import Prepared
+    from secloop.core.model import Assessment
+
+# The engines load only when a command runs, so `secloop --help` and the hooks start fast.
+FORMAT_NAMES = ("terminal", "html", "json", "junit", "markdown", "sarif")
 
 
 def apply_overrides(
@@ -40,11 +38,19 @@ def apply_overrides(
         update["audit"] = True
     if not update:
         return prepared
+    from secloop.assess import Prepared
+
     config = prepared.config.model_copy(update=update)
     return Prepared(prepared.repo, config, prepared.config_path, prepared.suppressions, prepared.baseline)
 
 
 def render(assessment: Assessment, fmt: str, *, width: int | None = None, color: bool = True) -> str:
+    from secloop.practices.catalog import load_catalog
+    from secloop.registry import REGISTRY
+    from secloop.report.formats import FORMATS
+    from secloop.report.interface import RenderInput
+    from secloop.report.terminal import render_terminal
+
     data = RenderInput(assessment, REGISTRY, load_catalog())
     if fmt == "terminal":
         buffer = io.StringIO()
@@ -84,6 +90,13 @@ def register(app: typer.Typer) -> None:
         """
         if fmt not in FORMAT_NAMES:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
+        from secloop.assess import assess, prepare
+        from secloop.practices.catalog import load_catalog
+        from secloop.registry import REGISTRY
+        from secloop.report import json_v1
+        from secloop.report.interface import RenderInput
+        from secloop.report.terminal import render_terminal
+
         prepared = apply_overrides(
             prepare(path, config, use_baseline=not no_baseline), fail_on, fail_on_unknown, audit
         )

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from secloop.assess import assess, prepare
 from secloop.cli.options import CONFIG_OPTION
 from secloop.core.baseline import Baseline, dump_baseline, load_baseline, write_atomic
 from secloop.core.errors import UsageError
@@ -19,6 +18,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="baseline")
 
     def _write(path: Path, config: Path | None, output: Path | None, *, update: bool) -> None:
+        from secloop.assess import assess, prepare
+
         prepared = prepare(path, config, use_baseline=False)
         target = output or prepared.repo.root / prepared.config.baseline
         if not update and target.exists():

@@ -6,14 +6,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from secloop.practices.catalog import load_catalog
-from secloop.registry import REGISTRY
-
 
 def register(app: typer.Typer) -> None:
     @app.command("rules")
     def rules() -> None:
         """List every rule: id, stage, default severity and confidence, references."""
+        from secloop.registry import REGISTRY
+
         table = Table(show_edge=False)
         table.add_column("id", no_wrap=True)
         for col in ("stage", "severity", "confidence", "references", "title"):
@@ -32,6 +31,8 @@ def register(app: typer.Typer) -> None:
     @app.command("practices")
     def practices() -> None:
         """List every practice of the loop: id, stage, effort, impact and title."""
+        from secloop.practices.catalog import load_catalog
+
         table = Table(show_edge=False)
         table.add_column("id", no_wrap=True)
         for col in ("stage", "effort", "impact", "title"):

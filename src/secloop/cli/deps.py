@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.text import Text
 
 from secloop import __version__
-from secloop.assess import Prepared, as_of, prepare
 from secloop.cli.options import CONFIG_OPTION
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
@@ -33,6 +32,9 @@ from secloop.practices.catalog import Practice, load_catalog
 from secloop.report.formats import FORMATS
 from secloop.report.interface import RenderInput
 from secloop.report.terminal import SEVERITY_STYLE
+
+if TYPE_CHECKING:
+    from secloop.assess import Prepared
 
 if TYPE_CHECKING:
     from secloop.deps.scan import DepsScan
@@ -67,6 +69,8 @@ def _practice() -> Practice:
 
 
 def _assessment(prepared: Prepared, result: PracticeResult, snapshot: Snapshot) -> Assessment:
+    from secloop.assess import as_of
+
     repo = prepared.repo
 
     split: dict[str, list[str]] = {}
@@ -189,6 +193,9 @@ def register_scan(scan: typer.Typer) -> None:
         only = None
         if path.is_file():  # one lockfile: its folder is the repository, the file the only input
             only, path = path.name, path.parent
+        # secloop.assess loads every evaluator: only when the command runs.
+        from secloop.assess import Prepared, prepare
+
         prepared = prepare(path, config, use_baseline=not no_baseline)
         if fail_on is not None:
             cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
