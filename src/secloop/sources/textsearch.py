@@ -16,9 +16,8 @@ from bisect import bisect_left
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 import hyperscan
+import platformdirs
 
 _FLAGS = (
     hyperscan.HS_FLAG_MULTILINE
