@@ -76,12 +76,20 @@ def render_terminal(data: RenderInput, console: Console) -> None:
     )
     if a.metrics:
         dora = Table(expand=True, show_edge=False)
-        for col in ("metric", "value", "tier", "n", "definition"):
+        for col in ("metric", "value", "tier", "n", "note"):
             dora.add_column(col)
         for m in a.metrics:
             value = "—" if m.value is None else f"{m.value:g} {m.unit}"
-            dora.add_row(m.title, value, m.tier or "—", str(m.samples), m.reason or m.definition)
-        console.print(Panel(dora, title="DORA", title_align="left"))
+            dora.add_row(m.title, value, m.tier or "—", str(m.samples), m.reason or "")
+        console.print(
+            Panel(
+                dora,
+                title="DORA",
+                title_align="left",
+                subtitle="definitions: secloop dora --help, or the JSON/HTML report",
+                subtitle_align="right",
+            )
+        )
     else:
         console.print(
             Panel(Text(a.metrics_reason or "no delivery data", style="dim"), title="DORA", title_align="left")
