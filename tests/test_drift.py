@@ -11,7 +11,7 @@ from types import ModuleType
 from secloop.core.enums import Stage
 from secloop.docsgen import generated
 from secloop.practices.catalog import load_catalog
-from secloop.practices.evaluators import EVALUATORS
+from secloop.practices.registry import EVALUATORS
 from secloop.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent

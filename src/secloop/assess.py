@@ -19,7 +19,7 @@ from secloop.delivery import delivery_metrics
 from secloop.deps.db import default_dir, read_snapshot
 from secloop.practices.base import Context, Evaluator
 from secloop.practices.catalog import Practice, load_catalog
-from secloop.practices.evaluators import EVALUATORS
+from secloop.practices.registry import EVALUATORS
 from secloop.sources.repo import Repo
 
 

@@ -1,14 +1,11 @@
-"""The explicit evaluator registry: practice id -> evaluator.
+"""Evaluators that decide from repository contents alone: one module per stage.
 
-One module per stage decides what repository contents can decide; an engine's `practices` module
-then replaces the evaluators it backs (listed last, so it wins). That is the seam engines plug into.
+Engines replace some of them with engine-backed evaluators; the merged registry is
+`secloop.practices.registry.EVALUATORS`.
 """
 
 from __future__ import annotations
 
-from secloop.delivery import practices as delivery_practices
-from secloop.deps import practices as deps_practices
-from secloop.iac import practices as iac_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import (
     build,
@@ -21,10 +18,8 @@ from secloop.practices.evaluators import (
     release,
     test,
 )
-from secloop.secrets import practices as secrets_practices
-from secloop.threatmodel import practices as threatmodel_practices
 
-EVALUATORS: dict[str, Evaluator] = {
+CONTENT_EVALUATORS: dict[str, Evaluator] = {
     **plan.EVALUATORS,
     **code.EVALUATORS,
     **build.EVALUATORS,
@@ -34,10 +29,4 @@ EVALUATORS: dict[str, Evaluator] = {
     **operate.EVALUATORS,
     **monitor.EVALUATORS,
     **pipeline.EVALUATORS,
-    # engine-backed evaluators
-    **delivery_practices.EVALUATORS,
-    **deps_practices.EVALUATORS,
-    **iac_practices.EVALUATORS,
-    **secrets_practices.EVALUATORS,
-    **threatmodel_practices.EVALUATORS,
 }

@@ -1,0 +1,24 @@
+"""The explicit evaluator registry: practice id -> evaluator.
+
+The stage modules decide what repository contents can decide; each engine's `practices` module then
+replaces the evaluators it backs (merged last, so it wins). This is the seam engines plug into.
+"""
+
+from __future__ import annotations
+
+from secloop.delivery import practices as delivery_practices
+from secloop.deps import practices as deps_practices
+from secloop.iac import practices as iac_practices
+from secloop.practices.base import Evaluator
+from secloop.practices.evaluators import CONTENT_EVALUATORS
+from secloop.secrets import practices as secrets_practices
+from secloop.threatmodel import practices as threatmodel_practices
+
+EVALUATORS: dict[str, Evaluator] = {
+    **CONTENT_EVALUATORS,
+    **delivery_practices.EVALUATORS,
+    **deps_practices.EVALUATORS,
+    **iac_practices.EVALUATORS,
+    **secrets_practices.EVALUATORS,
+    **threatmodel_practices.EVALUATORS,
+}
