@@ -132,12 +132,14 @@ def test_ci_service_image_is_pinned_by_digest() -> None:
 def test_pre_commit_hook_manifest() -> None:
     hooks = load(HOOKS)
     assert isinstance(hooks, list)
-    assert [hook["id"] for hook in hooks] == ["secloop-assess"]
+    assert [hook["id"] for hook in hooks] == ["secloop-assess", "secloop-secrets"]
     for hook in hooks:
         assert set(hook) <= HOOK_KEYS, set(hook) - HOOK_KEYS
         assert {"id", "name", "entry", "language"} <= set(hook)
         assert hook["language"] in HOOK_LANGUAGES
-    (assess,) = hooks
+    assess, secrets = hooks
+    assert secrets["entry"] == "secloop scan secrets --staged"
+    assert secrets["pass_filenames"] is False
     assert assess["entry"] == "secloop assess ."
     assert assess["language"] == "python"
     assert assess["pass_filenames"] is False
