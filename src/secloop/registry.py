@@ -17,6 +17,7 @@ from secloop.practices.evaluators import (
     release,
     test,
 )
+from secloop.sast.rules import RULES as SAST_RULES
 from secloop.secrets.rules import RULES as SECRETS_RULES
 from secloop.threatmodel.rules import RULES as THREATMODEL_RULES
 
@@ -25,6 +26,7 @@ REGISTRY = RuleRegistry(
         *PIPELINE_ENGINE_RULES,
         *DEPS_RULES,
         *IAC_RULES,
+        *SAST_RULES,
         *SECRETS_RULES,
         *THREATMODEL_RULES,
         *plan.RULES,

@@ -40,7 +40,19 @@ def main(
 
 
 def _register() -> None:
-    from secloop.cli import assess, baseline, catalog, config, deps, dora, history, iac, secrets, threatmodel
+    from secloop.cli import (
+        assess,
+        baseline,
+        catalog,
+        config,
+        deps,
+        dora,
+        history,
+        iac,
+        sast,
+        secrets,
+        threatmodel,
+    )
 
     assess.register(app)
     baseline.register(app)
@@ -48,11 +60,13 @@ def _register() -> None:
     catalog.register(app)
     config.register(app)
     dora.register(app)
-    scan = typer.Typer(help="Run one engine on its own: secrets, deps, iac.", no_args_is_help=True)
+    scan = typer.Typer(help="Run one engine on its own: secrets, deps, iac, sast.", no_args_is_help=True)
     app.add_typer(scan, name="scan")
     secrets.register(scan)
     deps.register_scan(scan)
     iac.register_scan(scan)
+    sast.register_scan(scan)
+    sast.register(app)
     deps.register(app)
     threatmodel.register(app)
 

@@ -11,6 +11,7 @@ from secloop.deps import practices as deps_practices
 from secloop.iac import practices as iac_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import CONTENT_EVALUATORS
+from secloop.sast import practices as sast_practices
 from secloop.secrets import practices as secrets_practices
 from secloop.threatmodel import practices as threatmodel_practices
 
@@ -19,6 +20,7 @@ EVALUATORS: dict[str, Evaluator] = {
     **delivery_practices.EVALUATORS,
     **deps_practices.EVALUATORS,
     **iac_practices.EVALUATORS,
+    **sast_practices.EVALUATORS,
     **secrets_practices.EVALUATORS,
     **threatmodel_practices.EVALUATORS,
 }

@@ -1,0 +1,268 @@
+"""`secloop scan sast PATH`: Bandit and secloop's taint checks on the project's Python code, offline."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from secloop.cli.options import CONFIG_OPTION
+from secloop.core.errors import EXIT_GATE_FAILED, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from secloop.assess import Prepared
+    from secloop.core.model import Assessment, PracticeResult
+    from secloop.core.rules import Rule, RuleRegistry
+    from secloop.sast.model import SastScan
+    from secloop.sast.sarif_import import ImportedSarif
+
+PRACTICE = "build.sast"
+FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
+SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
+
+
+def _registry(extra: Sequence[Rule] = ()) -> RuleRegistry:
+    from secloop.core.rules import RuleRegistry
+    from secloop.registry import REGISTRY
+    from secloop.sast.rules import RULES
+
+    wanted = [*RULES, *extra]
+    if all(rule.id in REGISTRY for rule in wanted):
+        return REGISTRY
+    return RuleRegistry([*REGISTRY, *(r for r in wanted if r.id not in REGISTRY)])
+
+
+def scan_result(prepared: Prepared, scan: SastScan) -> PracticeResult:
+    from secloop.practices.base import Context
+    from secloop.practices.catalog import load_catalog
+    from secloop.sast.practices import sast_result
+
+    practice = next((p for p in load_catalog() if p.id == PRACTICE), None)
+    if practice is None:  # pragma: no cover - the catalog always has it
+        raise UsageError(f"the catalog has no {PRACTICE} practice")
+    return sast_result(Context(prepared.repo, prepared.config, practice), scan)
+
+
+def assessment_of(prepared: Prepared, result: PracticeResult) -> Assessment:
+    from secloop import __version__
+    from secloop.assess import as_of
+    from secloop.core.model import Assessment
+    from secloop.core.policy import apply_policy
+
+    repo = prepared.repo
+
+    def read_line(rel: str, number: int) -> str | None:
+        lines = (repo.read_text(rel) or "").splitlines()
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    created = as_of(repo)
+    outcome = apply_policy(
+        [result],
+        prepared.config,
+        read_line=read_line,
+        suppressions=prepared.suppressions,
+        baseline=prepared.baseline,
+        today=created.date(),
+        rank=lambda _r: None,
+    )
+    skipped = tuple(s for r in outcome.results for s in r.skipped) + outcome.notes
+    return Assessment(
+        target=repo.root.name,
+        commit=repo.head(),
+        created_at=created,
+        tool_version=__version__,
+        config_digest=prepared.config.digest(),
+        results=outcome.results,
+        metrics_reason="not measured by `secloop scan sast`",
+        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
+        gate=outcome.gate,
+    )
+
+
+def render_terminal(assessment: Assessment, console: Console, title: str = "secloop scan sast ") -> None:
+    from rich.text import Text
+
+    from secloop.report.terminal import SEVERITY_STYLE
+
+    result = assessment.results[0]
+    console.print(Text.assemble((title, "bold"), (assessment.target, "bold cyan")))
+    for evidence in result.evidence:
+        console.print(Text(evidence, style="dim"), overflow="fold")
+    console.print(Text(f"{result.status.value}: {result.summary}"))
+    for f in result.findings:
+        line = Text("  ")
+        line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
+        line.append(f" {f.rule_id} ", style="bold")
+        line.append(" ".join(str(loc) for loc in f.locations) + " ", style="blue")
+        line.append(f.message)
+        if f.suppression is not None:
+            line.append(f"  [suppressed ({f.suppression.kind}): {f.suppression.reason}]", style="dim")
+        elif not f.active:
+            line.append("  [in baseline]", style="dim")
+        console.print(line, overflow="fold")
+    if assessment.skipped:
+        console.print(Text("not checked:", style="bold"))
+        for s in assessment.skipped:
+            where = s.path + (f":{s.line}" if s.line is not None else "")
+            console.print(Text(f"  {where}: {s.reason}"), overflow="fold")
+    gate = assessment.gate
+    if gate is not None:
+        if gate.passed:
+            console.print(Text("gate: passed", style="bold green"))
+        else:
+            console.print(Text("gate: FAILED — " + "; ".join(gate.reasons), style="bold red"))
+
+
+def render(
+    assessment: Assessment, fmt: str, *, width: int = 120, color: bool = True, extra: Sequence[Rule] = ()
+) -> str:
+    from rich.console import Console
+
+    from secloop.practices.catalog import load_catalog
+    from secloop.report.formats import FORMATS as RENDERERS
+    from secloop.report.interface import RenderInput
+
+    if fmt == "terminal":
+        buffer = io.StringIO()
+        render_terminal(assessment, Console(file=buffer, width=width, no_color=not color, highlight=False))
+        return buffer.getvalue()
+    return RENDERERS[fmt](RenderInput(assessment, _registry(extra), load_catalog()))
+
+
+def register_scan(scan: typer.Typer) -> None:
+    @scan.command("sast")
+    def sast_command(
+        path: Path = typer.Argument(Path("."), help="Repository or folder whose Python code to check."),
+        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the report to FILE (atomically)."
+        ),
+        fail_on: str | None = typer.Option(
+            None,
+            "--fail-on",
+            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
+        ),
+        config: Path | None = CONFIG_OPTION,
+        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        include_fixtures: bool = typer.Option(
+            False,
+            "--include-fixtures",
+            help="Also check files under test, fixture, example and docs folders.",
+        ),
+    ) -> None:
+        """Check the project's Python code with Bandit and secloop's taint rules (request data from
+        Flask, Django and FastAPI reaching SQL, shell, eval, file, URL, redirect, HTML and
+        deserialisation sinks), offline.
+
+        A file that cannot be parsed is listed as not checked, with its line; the others are still
+        checked. Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or input error; 3 internal error.
+        """
+        from rich.console import Console
+
+        from secloop.assess import Prepared, prepare
+        from secloop.core.baseline import write_atomic
+        from secloop.sast.scan import scan_sast
+
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        if fail_on is not None and fail_on.lower() not in SEVERITIES:
+            raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)} (got {fail_on!r})")
+        prepared = prepare(path, config, use_baseline=not no_baseline)
+        if fail_on is not None:
+            cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
+            prepared = Prepared(
+                prepared.repo, cfg, prepared.config_path, prepared.suppressions, prepared.baseline
+            )
+        scan = scan_sast(prepared.repo, include_fixtures=include_fixtures)
+        assessment = assessment_of(prepared, scan_result(prepared, scan))
+        if output is not None:
+            write_atomic(output, render(assessment, fmt, color=False))
+        elif fmt == "terminal":
+            render_terminal(assessment, Console(highlight=False))
+        else:
+            typer.echo(render(assessment, fmt), nl=False)
+        if assessment.gate is not None and not assessment.gate.passed:
+            raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def imported_result(prepared: Prepared, imported: ImportedSarif) -> PracticeResult:
+    from secloop.core.enums import Severity, Status
+    from secloop.practices.base import Context
+    from secloop.practices.catalog import load_catalog
+    from secloop.sast.practices import severity_summary
+
+    practice = next((p for p in load_catalog() if p.id == PRACTICE), None)
+    if practice is None:  # pragma: no cover - the catalog always has it
+        raise UsageError(f"the catalog has no {PRACTICE} practice")
+    ctx = Context(prepared.repo, prepared.config, practice)
+    findings = imported.findings
+    tools = ", ".join(imported.tools) or "an unnamed tool"
+    evidence = [f"imported from SARIF: {tools}"]
+    count = f"{len(findings)} finding{'' if len(findings) == 1 else 's'}"
+    if any(f.severity.at_least(Severity.HIGH) for f in findings):
+        summary = f"{count} imported, high or critical among them ({severity_summary(findings)})"
+        return ctx.result(Status.FAIL, summary, evidence, findings, imported.skipped)
+    detail = f" ({severity_summary(findings)})" if findings else ""
+    return ctx.result(
+        Status.PASS, f"{count} imported, none high or critical{detail}", evidence, findings, imported.skipped
+    )
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Bring other tools' results into secloop.", no_args_is_help=True)
+    app.add_typer(group, name="import")
+
+    @group.command("sarif")
+    def sarif_command(
+        file: Path = typer.Argument(..., help="A SARIF 2.1.0 log from any producer."),
+        root: Path = typer.Option(Path("."), "--root", help="The repository the results refer to."),
+        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the report to FILE (atomically)."
+        ),
+        fail_on: str | None = typer.Option(
+            None,
+            "--fail-on",
+            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
+        ),
+        config: Path | None = CONFIG_OPTION,
+        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+    ) -> None:
+        """Import the results of any SARIF 2.1.0 producer (CodeQL, Semgrep, ESLint, …) as secloop
+        findings, under secloop's suppressions, baseline and gate.
+
+        Rule ids become SARIF-<TOOL>-<RULE>. Results the producer marks as suppressed are listed as
+        not counted (audit mode counts them). Exit codes: 0 the gate passed; 1 the gate failed;
+        2 usage or input error (not JSON, not SARIF 2.1.0); 3 internal error.
+        """
+        from rich.console import Console
+
+        from secloop.assess import Prepared, prepare
+        from secloop.core.baseline import write_atomic
+        from secloop.sast.sarif_import import load_sarif
+
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        if fail_on is not None and fail_on.lower() not in SEVERITIES:
+            raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)} (got {fail_on!r})")
+        prepared = prepare(root, config, use_baseline=not no_baseline)
+        if fail_on is not None:
+            cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
+            prepared = Prepared(
+                prepared.repo, cfg, prepared.config_path, prepared.suppressions, prepared.baseline
+            )
+        imported = load_sarif(file, prepared.repo.root, audit=prepared.config.audit)
+        assessment = assessment_of(prepared, imported_result(prepared, imported))
+        if output is not None:
+            write_atomic(output, render(assessment, fmt, color=False, extra=imported.rules))
+        elif fmt == "terminal":
+            render_terminal(assessment, Console(highlight=False), title="secloop import sarif ")
+        else:
+            typer.echo(render(assessment, fmt, extra=imported.rules), nl=False)
+        if assessment.gate is not None and not assessment.gate.passed:
+            raise typer.Exit(EXIT_GATE_FAILED)
