@@ -90,7 +90,8 @@ def test_negative_fixture(hits: Hits, name: str, rule_id: str) -> None:
 
 
 def test_every_rule_has_a_positive_and_a_negative_fixture() -> None:
-    ids = {r.id for r in RULES}
+    # the first eight audits; test_pipeline_audits_more.py covers the rest
+    ids = {DT, TI, EP, UA, SH, SI, PC, CP}
     assert {rule for _, rule, _ in POSITIVE} == ids
     assert {rule for _, rule in NEGATIVE} == ids
 
@@ -102,7 +103,7 @@ def test_clean_workflow_has_no_findings(scan: Scan) -> None:
 
 
 def test_rules_are_declared_for_the_pipeline_with_cicd_sec_mapping() -> None:
-    mapping = {r.id: r.cicd_sec for r in RULES}
+    mapping = {r.id: r.cicd_sec for r in RULES if r.id in (DT, TI, EP, UA, SH, SI, PC, CP)}
     assert mapping == {DT: (4,), TI: (4,), EP: (5,), UA: (3, 9), SH: (7,), SI: (6,), PC: (6,), CP: (3,)}
     for rule in RULES:
         assert rule.stage.value == "pipeline"

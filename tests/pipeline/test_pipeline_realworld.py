@@ -60,9 +60,24 @@ def test_known_findings_in_the_corpus(scanned: PipelineScan) -> None:
     assert at("ReactiveX_RxSwift_.github_workflows_tests.yml", "GHA-SELF-HOSTED-RUNNER") == [
         (28, 14, "medium")
     ]
+    assert at("yewstack_yew_.github_workflows_publish-website.yml", "GHA-UNTRUSTED-ENV-WRITE") == [
+        (50, 76, "high")
+    ]
+    assert at("snowpackjs_snowpack_.github_workflows_autoapprove.yml", "GHA-BOT-CONDITION") == [
+        (10, 9, "medium")
+    ]
     counts = Counter(f.rule_id for f in scanned.findings)
     assert counts["GHA-TEMPLATE-INJECTION"] == 6
     assert counts["GHA-DANGEROUS-TRIGGER"] == 46
+    assert counts["GHA-WORKFLOW-RUN-ARTIFACT"] == 11
+    assert counts["GHA-HARDCODED-CREDENTIAL"] == 2
+    assert counts["GHA-SECRETS-IN-IF"] == 0
+
+
+def test_safe_contexts_never_count_as_injections(scanned: PipelineScan) -> None:
+    safe = ("github.sha", "head.sha", "outcome", "conclusion", "github.event.pull_request.number")
+    refs = [dict(f.properties).get("expression", "") for f in scanned.of("GHA-TEMPLATE-INJECTION")]
+    assert refs and not [r for r in refs if r.endswith(safe)]
 
 
 def test_broken_copies_of_every_workflow_become_skipped(corpus: list[tuple[str, str]]) -> None:

@@ -126,6 +126,7 @@ class Step:
     run: Scalar | None
     with_: tuple[Entry, ...]
     env: tuple[Entry, ...]
+    if_: Scalar | None = None
 
     @property
     def key(self) -> str:
@@ -159,6 +160,9 @@ class Job:
     secrets: Scalar | None
     env: tuple[Entry, ...]
     matrix: tuple[tuple[str, tuple[Scalar, ...]], ...] = ()
+    if_: Scalar | None = None
+    container: Scalar | None = None
+    services: tuple[Entry, ...] = ()
 
     @property
     def secrets_inherit(self) -> bool:
@@ -373,7 +377,13 @@ def _step(src: _Source, index: int, node: yaml.Node) -> Step:
         run=src.scalar(_get(node, "run")),
         with_=src.entries(_get(node, "with")),
         env=src.entries(_get(node, "env")),
+        if_=src.scalar(_get(node, "if")),
     )
+
+
+def _image(src: _Source, node: yaml.Node | None) -> Scalar | None:
+    """`container: image` or `container: {image: …}` (the same shape serves `services:` entries)."""
+    return src.scalar(_get(node, "image")) if _is_mapping(node) else src.scalar(node)
 
 
 def _job(src: _Source, key: yaml.ScalarNode, node: yaml.MappingNode, problems: list[Skipped]) -> Job:
@@ -407,6 +417,11 @@ def _job(src: _Source, key: yaml.ScalarNode, node: yaml.MappingNode, problems: l
         secrets=src.scalar(_get(node, "secrets")),
         env=src.entries(_get(node, "env")),
         matrix=_matrix(src, _get(node, "strategy")),
+        if_=src.scalar(_get(node, "if")),
+        container=_image(src, _get(node, "container")),
+        services=tuple(
+            Entry(k.value, src.location(k), _image(src, v)) for k, v in _items(_get(node, "services"))
+        ),
     )
 
 
@@ -488,3 +503,30 @@ def parse_workflow(path: str, text: str) -> Workflow | Skipped:
         jobs=tuple(jobs),
         problems=tuple(problems),
     )
+
+
+COMPOSITE_JOB = "(composite)"
+
+
+def parse_action(path: str, text: str) -> Workflow | Skipped:
+    """A composite action (action.yml) as a workflow without triggers holding one job of its steps.
+
+    Docker and JavaScript actions have no steps to audit and come back with an empty job list.
+    """
+    root = compose(path, text)
+    if isinstance(root, Skipped):
+        return root
+    if not _is_mapping(root):
+        return _skip(path, f"not an action: the document is {_kind(root)}, expected a mapping", root)
+    runs = _get(root, "runs")
+    if not _is_mapping(runs):
+        return _skip(path, f"not an action: `runs:` is {_kind(runs)}, expected a mapping", runs or root)
+    src = _Source(path, text.removeprefix("\ufeff"))
+    problems: list[Skipped] = []
+    jobs: tuple[Job, ...] = ()
+    if (src.text_of(_get(runs, "using")) or "").strip().lower() == "composite":
+        key = _key_node(root, "runs")
+        assert key is not None
+        job = _job(src, key, runs, problems)
+        jobs = (Job(COMPOSITE_JOB, job.location, None, (), None, None, job.steps, None, None, ()),)
+    return Workflow(path, src.text_of(_get(root, "name")), (), None, (), jobs, tuple(problems))

@@ -9,7 +9,11 @@ from secloop.core.enums import Confidence, Severity, Stage
 from secloop.core.model import Finding
 from secloop.core.rules import Rule
 from secloop.pipeline.audits.interface import AuditBase
+from secloop.pipeline.expressions import EMPTY_SCOPE, Scope, references, taints
+from secloop.pipeline.scope import scope_of
 from secloop.pipeline.workflow import Job, Scalar, Step, Workflow, lookup
+
+__all__ = ["RULE", "TemplateInjection", "classify", "references"]
 
 RULE = Rule(
     id="GHA-TEMPLATE-INJECTION",
@@ -31,75 +35,15 @@ RULE = Rule(
     cicd_sec=(4,),
 )
 
-# Fields of the event payload that outsiders write. `inputs.*` of workflow_dispatch is left out on
-# purpose: only people with write access can dispatch a workflow.
-ATTACKER_CONTROLLED: tuple[tuple[str, ...], ...] = tuple(
-    tuple(p.split("."))
-    for p in (
-        "github.head_ref",
-        "github.event.issue.title",
-        "github.event.issue.body",
-        "github.event.pull_request.title",
-        "github.event.pull_request.body",
-        "github.event.pull_request.head.ref",
-        "github.event.pull_request.head.label",
-        "github.event.pull_request.head.repo.default_branch",
-        "github.event.comment.body",
-        "github.event.review.body",
-        "github.event.review_comment.body",
-        "github.event.discussion.title",
-        "github.event.discussion.body",
-        "github.event.pages.*.page_name",
-        "github.event.head_commit.message",
-        "github.event.head_commit.author.email",
-        "github.event.head_commit.author.name",
-        "github.event.commits.*.message",
-        "github.event.commits.*.author.email",
-        "github.event.commits.*.author.name",
-        "github.event.workflow_run.head_branch",
-        "github.event.workflow_run.display_title",
-        "github.event.workflow_run.head_commit.message",
-        "github.event.workflow_run.head_commit.author.email",
-        "github.event.workflow_run.head_commit.author.name",
-        "github.event.workflow_run.pull_requests.*.head.ref",
-    )
-)
 
-_QUOTED_INDEX = re.compile(r"\[\s*'([A-Za-z_][\w-]*)'\s*\]")
-_ANY_INDEX = re.compile(r"\[[^\]]*\]")
-_STRING = re.compile(r"'(?:[^']|'')*'")
-_REFERENCE = re.compile(r"(?<![\w.-])(?>[A-Za-z_][\w-]*(?:\.[\w*-]+)*)(?!\s*\()")
+# The shell re-parses what these receive, so even a quoted `"$TITLE"` becomes code there.
+REEVALUATED = re.compile(r"\beval\b|\b(?:ba|z|da)?sh\s+-c\b|\bsource\s+<\(")
+_SHELL_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def references(expression: str) -> list[str]:
-    """Context paths an expression reads, normalised: lower case, `[0]` and `['x']` as `.*` and `.x`."""
-    text = _QUOTED_INDEX.sub(r".\1", expression)
-    text = _ANY_INDEX.sub(".*", text)
-    text = _STRING.sub(" ", text)
-    return [m.group(0).lower() for m in _REFERENCE.finditer(text)]
-
-
-def _matches(ref: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    return len(ref) == len(pattern) and all(
-        r == p or "*" in (r, p) for r, p in zip(ref, pattern, strict=True)
-    )
-
-
-def _ancestor(ref: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    return len(ref) < len(pattern) and _matches(ref, pattern[: len(ref)])
-
-
-def classify(expression: str) -> list[tuple[str, Confidence]]:
-    """Attacker-controlled references in the expression, with how sure we are."""
-    found: list[tuple[str, Confidence]] = []
-    serialises = "tojson(" in expression.lower().replace(" ", "")
-    for ref in references(expression):
-        parts = tuple(ref.split("."))
-        if any(_matches(parts, p) for p in ATTACKER_CONTROLLED):
-            found.append((ref, Confidence.HIGH))
-        elif serialises and any(_ancestor(parts, p) for p in ATTACKER_CONTROLLED):
-            found.append((ref, Confidence.MEDIUM))
-    return found
+def classify(expression: str, scope: Scope = EMPTY_SCOPE) -> list[tuple[str, Confidence]]:
+    """Attacker-controlled contexts the expression's value may carry, with how sure we are."""
+    return [(t.ref, t.confidence) for t in taints(expression, scope)]
 
 
 class TemplateInjection(AuditBase):
@@ -108,6 +52,8 @@ class TemplateInjection(AuditBase):
     def audit_step(self, workflow: Workflow, job: Job, step: Step) -> Iterator[Finding]:
         if step.run is not None:
             yield from self._scan(workflow, job, step, step.run, "run")
+            if REEVALUATED.search(step.run.raw):
+                yield from self._reevaluated(workflow, job, step, step.run)
         if step.uses_action("actions/github-script"):
             script = lookup(step.with_, "script")
             if script is not None and script.value is not None:
@@ -117,19 +63,53 @@ class TemplateInjection(AuditBase):
         self, workflow: Workflow, job: Job, step: Step, script: Scalar, where: str
     ) -> Iterator[Finding]:
         seen: dict[str, int] = {}
+        scope: Scope | None = None
         for expression in script.expressions():
-            for ref, confidence in classify(expression.text):
+            if scope is None:
+                scope = scope_of(workflow, job, step)
+            for taint in taints(expression.text, scope):
+                ref = taint.ref
                 occurrence = seen.get(ref, 0)
                 seen[ref] = occurrence + 1
                 key = (where, ref) if occurrence == 0 else (where, ref, str(occurrence))
+                through = "".join(f"{hop}, which holds " for hop in taint.via)
                 yield self.finding(
                     workflow,
-                    f"`${{{{ {expression.text} }}}}` expands {ref}, which an outsider controls, "
+                    f"`${{{{ {expression.text} }}}}` expands {through}{ref}, which an outsider controls, "
                     f"inside the {where} script of step {step.key!r}",
                     expression.location,
                     job=job,
                     step=step,
                     key=key,
-                    confidence=confidence,
-                    properties=(("expression", ref),),
+                    confidence=taint.confidence,
+                    properties=(
+                        ("expression", ref),
+                        *((("via", " > ".join(taint.via)),) if taint.via else ()),
+                    ),
+                )
+
+    def _reevaluated(self, workflow: Workflow, job: Job, step: Step, script: Scalar) -> Iterator[Finding]:
+        """`eval "$TITLE"` and `bash -c "$TITLE"`: an env variable holding outsider text run as code."""
+        scope = scope_of(workflow, job, step)
+        offset = 0
+        for line in script.raw.splitlines(keepends=True):
+            start, offset = offset, offset + len(line)
+            command = REEVALUATED.search(line)
+            if command is None:
+                continue
+            for match in _SHELL_VAR.finditer(line, command.end()):
+                found = taints(f"env.{match.group(1)}", scope)
+                if not found:
+                    continue
+                taint = found[0]
+                yield self.finding(
+                    workflow,
+                    f"`{command.group(0)}` re-reads ${match.group(1)}, which holds {taint.ref}, which an "
+                    f"outsider controls, as code in step {step.key!r}",
+                    script.span(start + match.start(), start + match.end()),
+                    job=job,
+                    step=step,
+                    key=("reevaluated", match.group(1)),
+                    confidence=Confidence.MEDIUM,
+                    properties=(("expression", taint.ref), ("via", f"${match.group(1)}")),
                 )

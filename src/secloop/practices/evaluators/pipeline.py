@@ -22,7 +22,10 @@ from secloop.pipeline.audits.excessive_permissions import (
     KIND_WRITE_SCOPE,
 )
 from secloop.pipeline.audits.unpinned_action import first_party
-from secloop.pipeline.engine import PipelineScan, scan_workflows
+from secloop.pipeline.bitbucket.engine import BitbucketScan, scan_bitbucket
+from secloop.pipeline.engine import PipelineScan, scan_actions, scan_workflows
+from secloop.pipeline.gitlab.engine import GitlabScan, scan_gitlab
+from secloop.pipeline.jenkins.engine import JenkinsScan, scan_jenkins
 from secloop.pipeline.rules import RULES as ENGINE_RULES
 from secloop.pipeline.workflow import Entry, Workflow
 from secloop.practices.base import Context, Evaluator
@@ -76,6 +79,9 @@ PROVENANCE_ACTIONS = (
 PROVENANCE_RUN = re.compile(r"\bcosign\s+(?:sign|attest|verify)|\bgh\s+attestation\b|\bslsa-verifier\b")
 SECRET_REF = re.compile(r"\bsecrets\.")
 _TITLES = {rule.id: rule.title for rule in ENGINE_RULES}
+# Each rule's findings are carried by the practice of the first CICD-SEC risk it maps to.
+_CARRIER = {rule.id: rule.cicd_sec[0] for rule in ENGINE_RULES if rule.cicd_sec}
+_DECIDED_BY_NAME = frozenset({DT, TI, EP, UA, SH, SI, PC, CP})
 
 
 def other_ci(repo: Repo) -> list[tuple[str, str]]:
@@ -490,17 +496,75 @@ def evaluate_scoped_secrets(ctx: Context) -> PracticeResult:
     return ctx.result(Status.PASS, f"{_read(setting.scan)}: secrets are referenced only by steps", evidence)
 
 
+# -- the other audits of each risk, folded into its practice ---------------------------------------
+
+
+def other_platform_scans(repo: Repo) -> list[PipelineScan | GitlabScan | JenkinsScan | BitbucketScan]:
+    """Scans beside the workflows: composite actions, GitLab CI, Jenkins and Bitbucket Pipelines."""
+    scans = (scan_actions(repo), scan_gitlab(repo), scan_jenkins(repo), scan_bitbucket(repo))
+    return [scan for scan in scans if scan is not None]
+
+
+def mapped_findings(repo: Repo, risk: int) -> tuple[Finding, ...]:
+    """Findings whose first CICD-SEC risk is `risk` that the practice's own logic did not take:
+    the workflows' other audits, and every finding in actions and other platforms' files."""
+    findings = [f for f in scan_workflows(repo).findings if f.rule_id not in _DECIDED_BY_NAME]
+    for scan in other_platform_scans(repo):
+        findings += scan.findings
+    return tuple(f for f in findings if _CARRIER.get(f.rule_id) == risk)
+
+
+_RANK = {Status.PASS: 0, Status.NOT_APPLICABLE: 0, Status.UNKNOWN: 1, Status.PARTIAL: 2, Status.FAIL: 3}
+
+
+def with_mapped(risk: int, evaluate: Evaluator) -> Evaluator:
+    """`evaluate`, made worse (never better) by the findings of the other audits of the same risk."""
+
+    def evaluate_with_mapped(ctx: Context) -> PracticeResult:
+        result = evaluate(ctx)
+        if result.status is Status.NOT_APPLICABLE:
+            return result
+        extra = mapped_findings(ctx.repo, risk)
+        unread = [s for scan in other_platform_scans(ctx.repo) for s in scan.skipped] if risk == 4 else []
+        if unread:
+            result = ctx.result(
+                result.status,
+                result.summary,
+                [
+                    *result.evidence,
+                    *(f"{s.path}{f':{s.line}' if s.line else ''}: not audited: {s.reason}" for s in unread),
+                ],
+                result.findings,
+                (*result.skipped, *unread),
+            )
+        if not extra:
+            return result
+        floor = Status.FAIL if any(f.severity.at_least(Severity.MEDIUM) for f in extra) else Status.PARTIAL
+        status = floor if _RANK[floor] > _RANK[result.status] else result.status
+        titles = sorted({_TITLES.get(f.rule_id, f.rule_id).lower() for f in extra})
+        summary = f"{_count(len(extra), 'finding')} ({'; '.join(titles)}); {result.summary}"
+        return ctx.result(
+            status,
+            summary,
+            [*finding_evidence(extra), *result.evidence],
+            (*result.findings, *extra),
+            result.skipped,
+        )
+
+    return evaluate_with_mapped
+
+
 EVALUATORS: dict[str, Evaluator] = {
-    "pipeline.cicd-sec-1": evaluate_flow_control,
-    "pipeline.cicd-sec-2": evaluate_identity,
-    "pipeline.cicd-sec-3": evaluate_dependency_chain,
-    "pipeline.cicd-sec-4": evaluate_poisoned_pipeline,
-    "pipeline.cicd-sec-5": evaluate_pbac,
-    "pipeline.cicd-sec-6": evaluate_credential_hygiene,
-    "pipeline.cicd-sec-7": evaluate_system_configuration,
-    "pipeline.cicd-sec-8": evaluate_third_party_services,
-    "pipeline.cicd-sec-9": evaluate_artifact_integrity,
-    "pipeline.cicd-sec-10": evaluate_logging,
+    "pipeline.cicd-sec-1": with_mapped(1, evaluate_flow_control),
+    "pipeline.cicd-sec-2": with_mapped(2, evaluate_identity),
+    "pipeline.cicd-sec-3": with_mapped(3, evaluate_dependency_chain),
+    "pipeline.cicd-sec-4": with_mapped(4, evaluate_poisoned_pipeline),
+    "pipeline.cicd-sec-5": with_mapped(5, evaluate_pbac),
+    "pipeline.cicd-sec-6": with_mapped(6, evaluate_credential_hygiene),
+    "pipeline.cicd-sec-7": with_mapped(7, evaluate_system_configuration),
+    "pipeline.cicd-sec-8": with_mapped(8, evaluate_third_party_services),
+    "pipeline.cicd-sec-9": with_mapped(9, evaluate_artifact_integrity),
+    "pipeline.cicd-sec-10": with_mapped(10, evaluate_logging),
     "pipeline.least-privilege-tokens": evaluate_least_privilege_tokens,
     "pipeline.managed-runners": evaluate_managed_runners,
     "pipeline.scoped-secrets": evaluate_scoped_secrets,

@@ -1,0 +1,1 @@
+"""Bitbucket Pipelines: `bitbucket-pipelines.yml`, its steps and their audits."""

@@ -1,0 +1,1 @@
+"""GitLab CI: `.gitlab-ci.yml` with its local includes, parsed per file, and its audits."""

@@ -1,0 +1,1 @@
+"""Jenkins: declarative (and, best effort, scripted) Jenkinsfiles, read without a Groovy parser."""
