@@ -78,7 +78,7 @@ def workflow(body: str, *, on: str = "push", permissions: str = "permissions: {}
 def test_no_ci_at_all_is_not_applicable(tmp_path: Path, practice_id: str) -> None:
     result = evaluate(make_repo(tmp_path, {"README.md": "hi"}), practice_id)
     assert (result.status, result.summary, result.findings) == (Status.NOT_APPLICABLE, NOT_APPLICABLE, ())
-    assert NOT_APPLICABLE == "no GitHub Actions workflows; other CI platforms are not audited yet"
+    assert NOT_APPLICABLE == "no CI configuration found"
 
 
 @pytest.mark.parametrize("practice_id", ALL)
@@ -87,12 +87,12 @@ def test_only_other_ci_is_unknown(tmp_path: Path, practice_id: str) -> None:
     result = evaluate(repo, practice_id)
     assert result.status is Status.UNKNOWN
     assert result.summary == (
-        "only GitLab CI, Jenkins configuration found; "
-        "other CI platforms than GitHub Actions are not audited yet"
+        "only GitLab CI, Jenkins configuration found; this practice's GitHub Actions checks do not apply "
+        "(findings of the platforms secloop audits are listed with them)"
     )
-    assert result.evidence == (
-        ".gitlab-ci.yml: GitLab CI configuration",
-        "ci/Jenkinsfile: Jenkins configuration",
+    assert result.evidence[:2] == (
+        ".gitlab-ci.yml: GitLab CI configuration, audited by its own rules",
+        "ci/Jenkinsfile: Jenkins configuration, audited by its own rules",
     )
 
 
@@ -115,6 +115,8 @@ def test_other_ci_next_to_workflows_is_noted(tmp_path: Path) -> None:
     result = one(tmp_path, "pipeline.cicd-sec-5", CLEAN, {"azure-pipelines.yml": "steps: []\n"})
     assert result.status is Status.PASS
     assert result.evidence == ("azure-pipelines.yml: Azure Pipelines configuration, not audited yet",)
+    gitlab = one(tmp_path / "gl", "pipeline.cicd-sec-5", CLEAN, {".gitlab-ci.yml": "test:\n  script: make\n"})
+    assert gitlab.evidence == (".gitlab-ci.yml: GitLab CI configuration, audited by its own rules",)
 
 
 # -- practices that need the GitHub API ----------------------------------------------------------

@@ -42,7 +42,9 @@ SI = "GHA-SECRETS-INHERIT"
 PC = "GHA-PERSIST-CREDENTIALS"
 CP = "GHA-CURL-PIPE-SHELL"
 
-NOT_APPLICABLE = "no GitHub Actions workflows; other CI platforms are not audited yet"
+NOT_APPLICABLE = "no CI configuration found"
+# Platforms with audits of their own (their findings join the CICD-SEC practices); the others are only named.
+AUDITED_ELSEWHERE = frozenset({"GitLab CI", "Jenkins", "Bitbucket Pipelines"})
 MAX_EVIDENCE = 12
 
 # Root-level files of other CI platforms (Jenkinsfile is matched at any depth).
@@ -98,7 +100,13 @@ class Setting:
 
     @property
     def notes(self) -> list[str]:
-        return [f"{path}: {platform} configuration, not audited yet" for path, platform in self.others]
+        return [
+            f"{path}: {platform} configuration, {_audit_state(platform)}" for path, platform in self.others
+        ]
+
+
+def _audit_state(platform: str) -> str:
+    return "audited by its own rules" if platform in AUDITED_ELSEWHERE else "not audited yet"
 
 
 def _setting(ctx: Context) -> Setting | PracticeResult:
@@ -109,9 +117,9 @@ def _setting(ctx: Context) -> Setting | PracticeResult:
         if others:
             names = ", ".join(sorted({p for _, p in others}))
             return ctx.unknown(
-                f"only {names} configuration found; other CI platforms than GitHub Actions are not "
-                "audited yet",
-                [f"{path}: {platform} configuration" for path, platform in others],
+                f"only {names} configuration found; this practice's GitHub Actions checks do not apply "
+                "(findings of the platforms secloop audits are listed with them)",
+                [f"{path}: {platform} configuration, {_audit_state(platform)}" for path, platform in others],
             )
         return ctx.result(Status.NOT_APPLICABLE, NOT_APPLICABLE)
     if not scan.workflows:
