@@ -14,11 +14,27 @@ from sqlalchemy import create_engine, inspect, text
 
 from secloop.core.enums import Status
 from secloop.store import open_store
-from secloop.store.engine import MIGRATION_LOCK_KEY, VERSION_TABLE
+from secloop.store.engine import HEAD, MIGRATION_LOCK_KEY, VERSION_TABLE
 from tests.store.conftest import assessment, practice, schema_of
 
 pytestmark = pytest.mark.postgres
-TABLES = ["assessments", "findings", "practice_results", "repositories", VERSION_TABLE]
+TABLES = sorted(
+    [
+        "api_tokens",
+        "assessments",
+        "audit_log",
+        "delivery_events",
+        "finding_triage",
+        "findings",
+        "practice_results",
+        "repositories",
+        "scan_jobs",
+        "sessions",
+        "users",
+        "webhook_deliveries",
+        VERSION_TABLE,
+    ]
+)
 
 
 def tables_in(pg_admin: str, schema: str) -> list[str]:
@@ -81,7 +97,7 @@ def test_two_threads_opening_the_same_fresh_schema_both_succeed(
     assert errors == []
     assert sorted(saved) == [1, 2]
     assert tables_in(pg_admin, schema_of(url)) == TABLES
-    assert versions(url) == ["0001"]
+    assert versions(url) == [HEAD]
 
 
 def test_migration_waits_for_the_advisory_lock(pg_url: Callable[[], str], pg_admin: str) -> None:
@@ -130,7 +146,7 @@ def test_concurrent_processes_migrate_a_fresh_schema_once(pg_url: Callable[[], s
         outcomes = [(p.wait(timeout=60), *p.communicate()) for p in procs]
     assert outcomes == [(0, b"opened\n", b"")] * 3
     assert tables_in(pg_admin, schema_of(url)) == TABLES
-    assert versions(url) == ["0001"]
+    assert versions(url) == [HEAD]
 
 
 def test_the_store_stays_inside_its_schema(pg_url: Callable[[], str], pg_admin: str) -> None:

@@ -51,6 +51,7 @@ def _register() -> None:
         iac,
         sast,
         secrets,
+        server,
         threatmodel,
     )
 
@@ -69,6 +70,7 @@ def _register() -> None:
     sast.register(app)
     deps.register(app)
     threatmodel.register(app)
+    server.register(app)
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Celery workers: scans of many repositories, one job per repository and commit."""
