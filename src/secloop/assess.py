@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -90,19 +90,10 @@ def assess(
         else:
             results.append(evaluate(ctx, evaluator))
 
-    split: dict[str, list[str]] = {}
-
-    def read_line(rel: str, number: int) -> str | None:
-        if rel not in split:
-            text = repo.read_text(rel)
-            split[rel] = text.splitlines() if text is not None else []
-        lines = split[rel]
-        return lines[number - 1] if 0 < number <= len(lines) else None
-
     outcome = apply_policy(
         results,
         config,
-        read_line=read_line,
+        read_line=line_reader(repo),
         suppressions=prepared.suppressions,
         baseline=prepared.baseline,
         today=today or date.today(),
@@ -124,6 +115,52 @@ def assess(
         snapshots=_snapshots(),
         next_steps=outcome.next_steps,
         skipped=skipped,
+        gate=outcome.gate,
+    )
+
+
+def line_reader(repo: Repo) -> Callable[[str, int], str | None]:
+    """Line N of a file, for inline suppressions; each file is split once (a lockfile holds many findings)."""
+    split: dict[str, list[str]] = {}
+
+    def read_line(rel: str, number: int) -> str | None:
+        if rel not in split:
+            split[rel] = (repo.read_text(rel) or "").splitlines()
+        lines = split[rel]
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    return read_line
+
+
+def engine_assessment(
+    prepared: Prepared,
+    results: Sequence[PracticeResult],
+    command: str,
+    *,
+    snapshots: tuple[tuple[str, str], ...] = (),
+    today: date | None = None,
+) -> Assessment:
+    """The assessment of one engine's command (`secloop scan iac` …): its practices, policy applied once."""
+    repo = prepared.repo
+    outcome = apply_policy(
+        results,
+        prepared.config,
+        read_line=line_reader(repo),
+        suppressions=prepared.suppressions,
+        baseline=prepared.baseline,
+        today=today or date.today(),
+        rank=lambda _r: None,
+    )
+    return Assessment(
+        target=repo.root.name,
+        commit=repo.head(),
+        created_at=as_of(repo),
+        tool_version=__version__,
+        config_digest=prepared.config.digest(),
+        results=outcome.results,
+        metrics_reason=f"not measured by `{command}`",
+        snapshots=snapshots,
+        skipped=_one_per_place((*(s for r in outcome.results for s in r.skipped), *outcome.notes)),
         gate=outcome.gate,
     )
 

@@ -11,12 +11,10 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from secloop import __version__
 from secloop.cli.options import CONFIG_OPTION
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 from secloop.core.model import Assessment, PracticeResult
-from secloop.core.policy import apply_policy
 from secloop.core.rules import RuleRegistry
 from secloop.deps.db import (
     AdvisoryDB,
@@ -69,41 +67,9 @@ def _practice() -> Practice:
 
 
 def _assessment(prepared: Prepared, result: PracticeResult, snapshot: Snapshot) -> Assessment:
-    from secloop.assess import as_of
+    from secloop.assess import engine_assessment
 
-    repo = prepared.repo
-
-    split: dict[str, list[str]] = {}
-
-    def read_line(rel: str, number: int) -> str | None:
-        if rel not in split:  # a lockfile holds many findings: split it once
-            split[rel] = (repo.read_text(rel) or "").splitlines()
-        lines = split[rel]
-        return lines[number - 1] if 0 < number <= len(lines) else None
-
-    created = as_of(repo)
-    outcome = apply_policy(
-        [result],
-        prepared.config,
-        read_line=read_line,
-        suppressions=prepared.suppressions,
-        baseline=prepared.baseline,
-        today=created.date(),
-        rank=lambda _r: None,
-    )
-    skipped = tuple(s for r in outcome.results for s in r.skipped) + outcome.notes
-    return Assessment(
-        target=repo.root.name,
-        commit=repo.head(),
-        created_at=created,
-        tool_version=__version__,
-        config_digest=prepared.config.digest(),
-        results=outcome.results,
-        metrics_reason="not measured by `secloop scan deps`",
-        snapshots=snapshot.pairs(),
-        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
-        gate=outcome.gate,
-    )
+    return engine_assessment(prepared, [result], "secloop scan deps", snapshots=snapshot.pairs())
 
 
 def render_terminal(assessment: Assessment, scan: DepsScan, console: Console) -> None:

@@ -49,73 +49,15 @@ def scan_result(prepared: Prepared, scan: SastScan) -> PracticeResult:
 
 
 def assessment_of(prepared: Prepared, result: PracticeResult) -> Assessment:
-    from secloop import __version__
-    from secloop.assess import as_of
-    from secloop.core.model import Assessment
-    from secloop.core.policy import apply_policy
+    from secloop.assess import engine_assessment
 
-    repo = prepared.repo
-
-    def read_line(rel: str, number: int) -> str | None:
-        lines = (repo.read_text(rel) or "").splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else None
-
-    created = as_of(repo)
-    outcome = apply_policy(
-        [result],
-        prepared.config,
-        read_line=read_line,
-        suppressions=prepared.suppressions,
-        baseline=prepared.baseline,
-        today=created.date(),
-        rank=lambda _r: None,
-    )
-    skipped = tuple(s for r in outcome.results for s in r.skipped) + outcome.notes
-    return Assessment(
-        target=repo.root.name,
-        commit=repo.head(),
-        created_at=created,
-        tool_version=__version__,
-        config_digest=prepared.config.digest(),
-        results=outcome.results,
-        metrics_reason="not measured by `secloop scan sast`",
-        skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.line or 0, s.reason))),
-        gate=outcome.gate,
-    )
+    return engine_assessment(prepared, [result], "secloop scan sast")
 
 
 def render_terminal(assessment: Assessment, console: Console, title: str = "secloop scan sast ") -> None:
-    from rich.text import Text
+    from secloop.report.terminal import render_scan
 
-    from secloop.report.terminal import SEVERITY_STYLE
-
-    result = assessment.results[0]
-    console.print(Text.assemble((title, "bold"), (assessment.target, "bold cyan")))
-    for evidence in result.evidence:
-        console.print(Text(evidence, style="dim"), overflow="fold")
-    console.print(Text(f"{result.status.value}: {result.summary}"))
-    for f in result.findings:
-        line = Text("  ")
-        line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
-        line.append(f" {f.rule_id} ", style="bold")
-        line.append(" ".join(str(loc) for loc in f.locations) + " ", style="blue")
-        line.append(f.message)
-        if f.suppression is not None:
-            line.append(f"  [suppressed ({f.suppression.kind}): {f.suppression.reason}]", style="dim")
-        elif not f.active:
-            line.append("  [in baseline]", style="dim")
-        console.print(line, overflow="fold")
-    if assessment.skipped:
-        console.print(Text("not checked:", style="bold"))
-        for s in assessment.skipped:
-            where = s.path + (f":{s.line}" if s.line is not None else "")
-            console.print(Text(f"  {where}: {s.reason}"), overflow="fold")
-    gate = assessment.gate
-    if gate is not None:
-        if gate.passed:
-            console.print(Text("gate: passed", style="bold green"))
-        else:
-            console.print(Text("gate: FAILED — " + "; ".join(gate.reasons), style="bold red"))
+    render_scan(assessment, console, title, fixes=False)
 
 
 def render(

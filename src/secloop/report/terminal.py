@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from secloop.core.enums import Stage, Status
-from secloop.core.model import Finding, PracticeResult
+from secloop.core.model import Assessment, Finding, PracticeResult
 from secloop.report.interface import RenderInput
 
 STATUS_STYLE = {
@@ -143,3 +143,36 @@ def render_terminal(data: RenderInput, console: Console) -> None:
             console.print(Text("gate: passed", style="bold green"))
         else:
             console.print(Text("gate: FAILED — " + "; ".join(a.gate.reasons), style="bold red"))
+
+
+def render_scan(assessment: Assessment, console: Console, title: str, *, fixes: bool = True) -> None:
+    """The terminal view of one engine's command: evidence, status, findings, what was not checked, gate."""
+    result = assessment.results[0]
+    console.print(Text.assemble((title, "bold"), (assessment.target, "bold cyan")))
+    for evidence in result.evidence:
+        console.print(Text(evidence, style="dim"), overflow="fold")
+    console.print(Text(f"{result.status.value}: {result.summary}"))
+    for f in result.findings:
+        line = Text("  ")
+        line.append(f"{f.severity.value:<8}", style=SEVERITY_STYLE[f.severity.value])
+        line.append(f" {f.rule_id} ", style="bold")
+        line.append(" ".join(str(loc) for loc in f.locations) + " ", style="blue")
+        line.append(f.message)
+        if f.suppression is not None:
+            line.append(f"  [suppressed ({f.suppression.kind}): {f.suppression.reason}]", style="dim")
+        elif not f.active:
+            line.append("  [in baseline]", style="dim")
+        console.print(line, overflow="fold")
+        if fixes and f.fix:
+            console.print(Text(f"           fix: {f.fix}", style="dim"), overflow="fold")
+    if assessment.skipped:
+        console.print(Text("not checked:", style="bold"))
+        for s in assessment.skipped:
+            where = s.path + (f":{s.line}" if s.line is not None else "")
+            console.print(Text(f"  {where}: {s.reason}"), overflow="fold")
+    gate = assessment.gate
+    if gate is not None:
+        if gate.passed:
+            console.print(Text("gate: passed", style="bold green"))
+        else:
+            console.print(Text("gate: FAILED — " + "; ".join(gate.reasons), style="bold red"))
