@@ -158,8 +158,12 @@ def _under_helm_templates(path: str, charts: set[str]) -> bool:
     return "templates" in parts and "/".join(parts[: parts.index("templates")]) in charts
 
 
+# Deliberately bad examples kept for tests describe no environment of the project's own.
+_FIXTURES = re.compile(r"(^|/)(tests?|testdata|fixtures?|examples?)/")
+
+
 def _build(repo: Repo) -> Inventory:
-    files = [f for f in repo.files() if not _VENDORED.search(f)]
+    files = [f for f in repo.files() if not _VENDORED.search(f) and not _FIXTURES.search(f)]
     ci = ci_files(files)
     iac: list[tuple[str, tuple[str, ...]]] = []
     for kind, rx in _IAC_KINDS:
