@@ -11,6 +11,8 @@ import random
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from secloop.secrets.engine import Engine
 from secloop.secrets.scan import get_engine
 from secloop.secrets.spec import expand
@@ -83,3 +85,15 @@ def init(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q")
     return root
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """History scans through the CLI keep a blob cache: never in the user's cache directory during tests.
+
+    The default engine is built first, so its Hyperscan database still comes from the shared cache.
+    """
+    get_engine()
+    directory = tmp_path_factory.mktemp("secloop-cache")
+    monkeypatch.setenv("SECLOOP_CACHE_DIR", str(directory))
+    return directory

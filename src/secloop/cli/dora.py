@@ -1,4 +1,4 @@
-"""`secloop dora PATH` (the DORA metrics) and `secloop events record deploy|incident|work-item`."""
+"""`secloop dora|trunk|flow PATH` (DORA, trunk-based, flow metrics) and `secloop events record …`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from secloop.cli.options import CONFIG_OPTION
 from secloop.core.baseline import write_atomic
 from secloop.core.config import Config, load_config
 from secloop.core.errors import UsageError
-from secloop.delivery import Options, dora
+from secloop.delivery import Options, dora, load_sources
 from secloop.delivery.events import append_event
+from secloop.delivery.flow import flow
 from secloop.delivery.git import inspect, resolve
 from secloop.delivery.metrics import DoraReport
 from secloop.delivery.model import (
@@ -28,6 +29,13 @@ from secloop.delivery.model import (
 )
 from secloop.delivery.render import render_json, render_terminal
 from secloop.delivery.tiers import reports
+from secloop.delivery.trunk import trunk_report
+from secloop.delivery.views import (
+    render_flow_json,
+    render_flow_terminal,
+    render_trunk_json,
+    render_trunk_terminal,
+)
 from secloop.sources.repo import Repo
 
 FORMATS = ("terminal", "json")
@@ -141,6 +149,73 @@ def register(app: typer.Typer) -> None:
             render_terminal(report, repo.root.name, Console(highlight=False))
         else:
             typer.echo(render_json(report, repo.root.name), nl=False)
+
+    @app.command("trunk")
+    def trunk_command(
+        path: Path = typer.Argument(
+            Path("."), help="Repository to measure (a work tree or a bare repository)."
+        ),
+        fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (secloop.trunk/v1)."),
+        window_days: int = typer.Option(90, "--window-days", min=1, help="Days of history analysed."),
+        events: Path | None = EVENTS_OPTION,
+        config: Path | None = CONFIG_OPTION,
+    ) -> None:
+        """Trunk-based development: integrations per weekday, branch lifetimes, active branches.
+
+        The window ends at the newest event (as for `secloop dora`). A merged branch lived from its
+        first commit not reachable from the trunk to the merge; thresholds from
+        trunkbaseddevelopment.com give the verdict.
+
+        Exit codes: 0 measured (or nothing to measure, with the reason); 2 usage or input error.
+        """
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        repo, cfg = _open(path, config)
+        report = trunk_report(load_sources(repo, cfg, events), window_days)
+        if fmt == "json":
+            typer.echo(render_trunk_json(report, repo.root.name), nl=False)
+        else:
+            render_trunk_terminal(report, repo.root.name, Console(highlight=False))
+
+    @app.command("flow")
+    def flow_command(
+        path: Path = typer.Argument(Path("."), help="Repository whose events file holds the work items."),
+        fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (secloop.flow/v1)."),
+        window_days: int = typer.Option(90, "--window-days", min=1, help="Days of history analysed."),
+        events: Path | None = EVENTS_OPTION,
+        config: Path | None = CONFIG_OPTION,
+    ) -> None:
+        """Flow distribution of features, defects, risks and debts, flow time, load and velocity.
+
+        Work items come from the events file; the window ends at the newest event. The check is
+        "risk + debt >= 20%" of the items completed, over the window and per 4-week period.
+
+        Exit codes: 0 measured (or no work items, with the reason); 2 usage or input error.
+        """
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        repo, cfg = _open(path, config)
+        sources = load_sources(repo, cfg, events)
+        end = sources.newest()
+        report, reason = None, None
+        if not sources.work_items or end is None:
+            where = sources.events_path or cfg.events_file
+            reason = (
+                f"no work items in {where}: record them (secloop events record work-item) or export them "
+                "from the issue tracker"
+            )
+        else:
+            report = flow(sources.work_items, end, window_days)
+            if not report.done:
+                reason = f"{report.items} work item(s) but none completed in the window"
+        if fmt == "json":
+            typer.echo(
+                render_flow_json(report, repo.root.name, window_days, reason, sources.skipped), nl=False
+            )
+        else:
+            render_flow_terminal(
+                report, repo.root.name, window_days, reason, sources.skipped, Console(highlight=False)
+            )
 
     events_app = typer.Typer(
         help="Delivery events: deployments, incidents and work items.", no_args_is_help=True

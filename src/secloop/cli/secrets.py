@@ -27,6 +27,7 @@ from secloop.secrets.rules import SPECS, as_rule
 from secloop.secrets.scan import (
     MAX_FILE_BYTES,
     SecretsScan,
+    blob_cache,
     get_engine,
     scan_history,
     scan_paths,
@@ -109,6 +110,7 @@ def _scan(
     rules: tuple[SecretRule, ...],
     max_bytes: int,
     use_baseline: bool,
+    use_cache: bool = True,
 ) -> tuple[SecretsScan, Prepared | None]:
     engine = get_engine(None if rules is SPECS else rules)
     if len(paths) == 1 and paths[0].is_dir():
@@ -122,7 +124,8 @@ def _scan(
             )
         if mode == "staged":
             return scan_staged(root, engine, max_bytes), prepared
-        return scan_history(root, engine, since if mode == "since" else None, max_bytes), prepared
+        cache = blob_cache(engine, max_bytes) if use_cache else None
+        return scan_history(root, engine, since if mode == "since" else None, max_bytes, cache), prepared
     if mode != "tree":
         raise UsageError(
             f"--{mode} scans a repository: give one directory", hint="e.g. secloop scan secrets . --history"
@@ -281,6 +284,11 @@ def register(scan: typer.Typer) -> None:
             "--max-file-size",
             help="Files and blobs larger than this many bytes are skipped (and listed).",
         ),
+        no_cache: bool = typer.Option(
+            False,
+            "--no-cache",
+            help="History scans: read every blob again instead of reusing the scanned-blob cache.",
+        ),
     ) -> None:
         """Find secrets (tokens, keys, passwords) and report each once, redacted, with every location.
 
@@ -293,7 +301,7 @@ def register(scan: typer.Typer) -> None:
         rules = _rules(config)
         started = time.perf_counter()
         result, prepared = _scan(
-            list(paths or [Path(".")]), mode, since, rules, max_file_size, not no_baseline
+            list(paths or [Path(".")]), mode, since, rules, max_file_size, not no_baseline, not no_cache
         )
         settings = with_overrides(prepared.config if prepared else Config(), fail_on, audit)
         assessment = _assessment(result, prepared, settings)

@@ -109,9 +109,9 @@ def _hyperscan_version() -> str:
 
 
 def default_cache_dir() -> Path:
-    import platformdirs
+    from secloop.secrets.cache import cache_dir
 
-    return Path(platformdirs.user_cache_dir("secloop"))
+    return cache_dir()
 
 
 class Engine:

@@ -8,12 +8,13 @@ index or quarantine a hook was given).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty, Queue
@@ -113,10 +114,16 @@ class Blob:
     path: str
     size: int
     data: bytes | None  # None when the blob is over the size limit (it was read past, not kept)
+    known: bool = False  # listed only: the caller said it already knows this blob, it was not read
 
 
-def history_blobs(root: Path, revisions: Iterable[str], max_bytes: int) -> Iterator[Blob]:
-    """Each blob reachable from the revisions exactly once, streamed: `rev-list` feeds `cat-file`."""
+def history_blobs(
+    root: Path, revisions: Iterable[str], max_bytes: int, known: Container[str] | None = None
+) -> Iterator[Blob]:
+    """Each blob reachable from the revisions exactly once, streamed: `rev-list` feeds `cat-file`.
+
+    Blobs in `known` are not read: they come last, as Blob(known=True) with no data.
+    """
     lister = subprocess.Popen(
         git_command(root, "rev-list", "--objects", "--filter=object:type=blob", *revisions, "--"),
         stdout=subprocess.PIPE,
@@ -126,13 +133,40 @@ def history_blobs(root: Path, revisions: Iterable[str], max_bytes: int) -> Itera
     assert lister.stdout is not None and lister.stderr is not None
     reader = subprocess.Popen(
         git_command(root, "cat-file", "--batch=%(objecttype) %(objectname) %(objectsize) %(rest)"),
-        stdin=lister.stdout,
+        stdin=lister.stdout if known is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=git_env(),
         bufsize=1 << 20,
     )
-    lister.stdout.close()  # the reader owns the pipe now; rev-list gets SIGPIPE if the reader dies
+    skipped_known: list[Blob] = []
+    sieve: threading.Thread | None = None
+    if known is None:
+        lister.stdout.close()  # the reader owns the pipe now; rev-list gets SIGPIPE if the reader dies
+    else:
+        listing, feed = lister.stdout, reader.stdin
+        assert feed is not None
+
+        def filter_known() -> None:
+            # Only unknown blobs reach cat-file; the known ones are noted with their path.
+            try:
+                for line in listing:
+                    head, _, rest = line.rstrip(b"\n").partition(b" ")
+                    oid = head.decode("ascii", "replace")
+                    if oid in known:
+                        path = rest.decode("utf-8", "surrogateescape")
+                        skipped_known.append(Blob(oid, path, 0, None, known=True))
+                    else:
+                        feed.write(line)
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+            finally:
+                listing.close()
+                with contextlib.suppress(OSError):
+                    feed.close()
+
+        sieve = threading.Thread(target=filter_known, name="secloop-known-blobs", daemon=True)
+        sieve.start()
     assert reader.stdout is not None
     out = reader.stdout
     _widen_pipe(out.fileno())
@@ -176,6 +210,9 @@ def history_blobs(root: Path, revisions: Iterable[str], max_bytes: int) -> Itera
             if isinstance(item, BaseException):
                 raise GitError(f"reading git objects failed: {item}")
             yield item
+        if sieve is not None:
+            sieve.join()
+            yield from skipped_known
     finally:
         stop.set()
         reader.kill()
@@ -186,6 +223,8 @@ def history_blobs(root: Path, revisions: Iterable[str], max_bytes: int) -> Itera
                 thread.join(0.01)
         out.close()
         reader.wait()
+        if sieve is not None:
+            sieve.join(5)
         err = lister.stderr.read()
         lister.stderr.close()
         lister.wait()
@@ -384,3 +423,29 @@ def rev_parse(root: Path, revision: str) -> str:
     return (
         run_git(root, "rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}").decode().strip()
     )
+
+
+def ref_tips(root: Path) -> tuple[str, ...]:
+    """The objects every ref and HEAD point at: what `--all` starts from."""
+    out = run_git(root, "for-each-ref", "--format=%(objectname)")
+    head = subprocess.run(
+        git_command(root, "rev-parse", "--verify", "-q", "HEAD"),
+        capture_output=True,
+        env=git_env(),
+        check=False,
+    ).stdout
+    return tuple(sorted({line for line in (out + head).decode().split() if line}))
+
+
+def git_dir(root: Path) -> Path:
+    out = run_git(root, "rev-parse", "--absolute-git-dir").decode().strip()
+    return Path(out)
+
+
+def all_reachable(root: Path, old: Iterable[str], new: Iterable[str]) -> bool:
+    """True when every old tip is reachable from the new ones (history only grew)."""
+    try:
+        out = run_git(root, "rev-list", "--count", *old, "--not", *new, "--")
+    except GitError:
+        return False  # an old tip no longer exists (rewritten history, gc): scan everything again
+    return out.strip() == b"0"

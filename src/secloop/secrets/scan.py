@@ -16,13 +16,32 @@ from pathlib import Path
 
 from secloop.core.fingerprint import keyed_fingerprint
 from secloop.core.model import Finding, Location, Skipped
+from secloop.secrets.archive import (
+    MAX_ARCHIVE_BYTES,
+    MAX_MEMBER_BYTES,
+    MemberSkipped,
+    archive_kind,
+    members,
+    named_like_archive,
+)
+from secloop.secrets.cache import (
+    CLEAN,
+    BlobCache,
+    BlobResult,
+    HistoryState,
+    Record,
+    StateEntry,
+    rules_key,
+)
 from secloop.secrets.engine import Engine, Hit
 from secloop.secrets.gitio import (
     Blob,
-    Introduction,
     IntroductionLog,
+    all_reachable,
     cat_blobs,
+    git_dir,
     history_blobs,
+    ref_tips,
     rev_parse,
     staged_files,
 )
@@ -83,6 +102,8 @@ class SecretsScan:
     scanned_bytes: int
     fallback: tuple[str, ...] = ()
     occurrences: tuple[Occurrence, ...] = field(default=(), repr=False)
+    blobs_read: int = 0  # history: blobs whose content git delivered (the others came from the cache)
+    blobs_cached: int = 0
 
 
 class _Lines:
@@ -129,6 +150,32 @@ def _snippet(lines: _Lines, line: int, hits: Sequence[Hit]) -> str:
     return ("…" if left else "") + text[left : left + SNIPPET_WIDTH].strip() + "…"
 
 
+def _placed(
+    data: bytes, hits: Sequence[Hit], keep_lines: Sequence[tuple[int, int]] | None = None
+) -> list[tuple[Hit, int, int, int, int, str]]:
+    """Each hit with its first and last line, start and end column and the line's redacted snippet."""
+    lines = _Lines(data)
+    by_line: dict[int, list[Hit]] = {}
+    spans: list[tuple[Hit, int, int]] = []
+    for hit in hits:
+        first, last = lines.line_of(hit.start), lines.line_of(max(hit.end - 1, hit.start))
+        if keep_lines is not None and not any(a <= last and first <= b for a, b in keep_lines):
+            continue
+        by_line.setdefault(first, []).append(hit)
+        spans.append((hit, first, last))
+    return [
+        (
+            hit,
+            first,
+            last,
+            lines.column(hit.start),
+            lines.column(hit.end),
+            _snippet(lines, first, by_line[first]),
+        )
+        for hit, first, last in spans
+    ]
+
+
 def occurrences_in(
     engine: Engine,
     path: str,
@@ -136,32 +183,22 @@ def occurrences_in(
     *,
     commit: str | None = None,
     blob: str | None = None,
-    intro: Introduction | None = None,
     keep_lines: Sequence[tuple[int, int]] | None = None,
 ) -> list[Occurrence]:
-    hits = [h for h in engine.scan(data) if applies(h.rule, intro.path if intro else path)]
+    hits = [h for h in engine.scan(data) if applies(h.rule, path)]
     if not hits:
         return []
-    lines = _Lines(data)
-    by_line: dict[int, list[Hit]] = {}
-    placed: list[tuple[Hit, int, int]] = []
-    for hit in hits:
-        first, last = lines.line_of(hit.start), lines.line_of(max(hit.end - 1, hit.start))
-        if keep_lines is not None and not any(a <= last and first <= b for a, b in keep_lines):
-            continue
-        by_line.setdefault(first, []).append(hit)
-        placed.append((hit, first, last))
     result: list[Occurrence] = []
-    for hit, first, last in placed:
+    for hit, first, last, start_col, end_col, snippet in _placed(data, hits, keep_lines):
         location = Location(
-            path=intro.path if intro else path,
+            path=path,
             start_line=first,
-            start_column=lines.column(hit.start),
+            start_column=start_col,
             end_line=last,
-            end_column=lines.column(hit.end),
-            commit=intro.commit if intro else commit,
+            end_column=end_col,
+            commit=commit,
             blob=blob,
-            snippet=_snippet(lines, first, by_line[first]),
+            snippet=snippet,
         )
         result.append(
             Occurrence(
@@ -170,12 +207,67 @@ def occurrences_in(
                 prefix=redact(hit.secret),
                 location=location,
                 encoding=hit.encoding,
-                author=intro.author if intro else None,
-                date=intro.date if intro else None,
-                order=intro.order if intro else 0,
             )
         )
     return result
+
+
+def _member_path(path: str, member: str) -> str:
+    return f"{path}!{member}" if member else path
+
+
+def file_occurrences(engine: Engine, path: str, data: bytes, skipped: list[Skipped]) -> list[Occurrence]:
+    """A file's occurrences; an archive's are those of its members, at `archive.zip!member/path`."""
+    if archive_kind(data) is None and not named_like_archive(path):
+        return occurrences_in(engine, path, data)
+    found: list[Occurrence] = []
+    for member in members(path, data):
+        if isinstance(member, MemberSkipped):
+            skipped.append(Skipped(_member_path(path, member.name), member.reason))
+        else:
+            found += occurrences_in(engine, _member_path(path, member.name), member.data)
+    return found
+
+
+def _records(engine: Engine, data: bytes, member: str = "") -> list[Record]:
+    hits = engine.scan(data)
+    if not hits:
+        return []
+    return [
+        Record(
+            hit.rule.id,
+            member,
+            secret_hash(hit.secret),
+            redact(hit.secret),
+            first,
+            start_col,
+            last,
+            end_col,
+            snippet,
+            hit.encoding,
+        )
+        for hit, first, last, start_col, end_col, snippet in _placed(data, hits)
+    ]
+
+
+def scan_blob(engine: Engine, path: str, data: bytes) -> BlobResult:
+    """A blob's redacted hits, what the cache keeps (path-independent but for a broken archive's name)."""
+    if archive_kind(data) is None and not named_like_archive(path):
+        records = _records(engine, data)
+        return BlobResult(tuple(records)) if records else CLEAN
+    found: list[Record] = []
+    skipped: list[tuple[str, str]] = []
+    for member in members(path, data):
+        if isinstance(member, MemberSkipped):
+            skipped.append((member.name, member.reason))
+        else:
+            found += _records(engine, member.data, member.name)
+    return BlobResult(tuple(found), tuple(skipped))
+
+
+def blob_cache(engine: Engine, max_bytes: int, directory: Path | None = None) -> BlobCache:
+    """The blob cache of these rules and limits (SECLOOP_CACHE_DIR or the user cache directory)."""
+    return BlobCache(rules_key(engine.rules, max_bytes, MAX_MEMBER_BYTES, MAX_ARCHIVE_BYTES), directory)
 
 
 # -- findings --------------------------------------------------------------------------------------
@@ -269,8 +361,12 @@ def _result(
     scanned: int,
     scanned_bytes: int,
     engine: Engine,
+    blobs_read: int = 0,
+    blobs_cached: int = 0,
 ) -> SecretsScan:
     return SecretsScan(
+        blobs_read=blobs_read,
+        blobs_cached=blobs_cached,
         findings=build_findings(occurrences),
         skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
         target=target,
@@ -316,7 +412,7 @@ def scan_tree(repo: Repo, engine: Engine | None = None, max_bytes: int = MAX_FIL
             continue
         count += 1
         size += len(data)
-        occurrences += occurrences_in(engine, rel, data)
+        occurrences += file_occurrences(engine, rel, data, skipped)
     return _result(str(repo.root), occurrences, skipped, count, size, engine)
 
 
@@ -334,7 +430,7 @@ def scan_paths(
             continue
         count += 1
         size += len(data)
-        occurrences += occurrences_in(engine, name, data)
+        occurrences += file_occurrences(engine, name, data, skipped)
     return _result(", ".join(n for n, _ in paths), occurrences, skipped, count, size, engine)
 
 
@@ -360,41 +456,106 @@ def scan_history(
     engine: Engine | None = None,
     since: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    cache: BlobCache | None = None,
 ) -> SecretsScan:
-    """Every unique blob of history (or SINCE..HEAD) once, each finding at the commit that introduced it."""
+    """Every unique blob of history (or SINCE..HEAD) once, each finding at the commit that introduced it.
+
+    With a cache, blobs scanned by an earlier run (same rules and limits) are not read again, and a
+    full-history scan after the refs only moved forward lists just the objects the new commits bring.
+    """
     engine = engine or get_engine()
+    state: HistoryState | None = None
+    tips: tuple[str, ...] = ()
     if since is not None:
         base = rev_parse(root, since)
         revisions, log_range = ["HEAD", f"^{base}"], [f"{base}..HEAD"]
     else:
         revisions, log_range = ["--all"], ["--all"]
+        if cache is not None:
+            tips = ref_tips(root)
+            state = cache.load_state(git_dir(root))
+            if state is not None and not all_reachable(root, state.tips, tips):
+                state = None
+            if state is not None:
+                fresh = [t for t in tips if t not in state.tips]
+                revisions = log_range = [*fresh, "--not", *state.tips]
     skipped: list[Skipped] = []
-    raw: list[tuple[Blob, list[Hit]]] = []
+    raw: list[tuple[Blob, BlobResult]] = []
     log: IntroductionLog | None = None
-    count = size = 0
+    count = size = read = cached = 0
+    known = cache if state is None else None  # the state already excludes every blob seen before
     try:
-        for blob in history_blobs(root, revisions, max_bytes):
-            if blob.data is None:
+        listing = (
+            history_blobs(root, revisions, max_bytes, known=known) if revisions[0] != "--not" else iter(())
+        )
+        for blob in listing:
+            if blob.known:
+                assert cache is not None
+                result = cache.get(blob.oid) or CLEAN
+                cached += 1
+                count += 1
+            elif blob.data is None:
+                read += 1
                 reason = f"blob {blob.oid[:12]} is {blob.size} bytes, over the {max_bytes}-byte size limit"
-                skipped.append(Skipped(blob.path or blob.oid, reason))
-                continue
-            count += 1
-            size += blob.size
-            hits = engine.scan(blob.data)
-            if hits:
-                raw.append((blob, hits))
-                if log is None:
+                result = BlobResult(skipped=(("", reason),))
+            else:
+                read += 1
+                count += 1
+                size += blob.size
+                result = scan_blob(engine, blob.path, blob.data)
+            if known is not None and not blob.known:
+                known.put(blob.oid, result)
+            if result.records or result.skipped:
+                raw.append((blob, result))
+                if log is None and result.records:
                     log = IntroductionLog(root, log_range)
-        intros = log.resolve({blob.oid for blob, _ in raw}) if log is not None else {}
+        wanted = {blob.oid for blob, result in raw if result.records}
+        intros = log.resolve(wanted) if log is not None else {}
     finally:
         if log is not None:
             log.close()
+    entries: list[StateEntry] = list(state.entries) if state is not None else []
+    offset = state.last_order if state is not None else 0
+    for blob, result in raw:
+        found = intros.get(blob.oid)
+        intro = (found.commit, found.author, found.date, found.path, found.order + offset) if found else None
+        entries.append(StateEntry(blob.oid, blob.path, result, intro))
+    if state is not None:
+        cached += state.blobs
+        count += state.blobs
+    if cache is not None:
+        cache.save()
+        if since is None:
+            last = max((e.intro[4] for e in entries if e.intro), default=0)
+            cache.save_state(git_dir(root), HistoryState(tips, count, last, tuple(entries)))
+    rule_of = {rule.id: rule for rule in engine.rules}
     occurrences: list[Occurrence] = []
-    for blob, _ in raw:
-        assert blob.data is not None
-        occurrences += occurrences_in(engine, blob.path, blob.data, blob=blob.oid, intro=intros.get(blob.oid))
+    for entry in entries:
+        for member, reason in entry.result.skipped:
+            skipped.append(Skipped(_member_path(entry.path or entry.oid, member), reason))
+        commit, author, date, intro_path, order = entry.intro or (None, None, None, entry.path, 0)
+        for record in entry.result.records:
+            rule = rule_of[record.rule_id]
+            path = _member_path(intro_path, record.member)
+            if not applies(rule, path):
+                continue
+            location = Location(
+                path=path,
+                start_line=record.start_line,
+                start_column=record.start_column,
+                end_line=record.end_line,
+                end_column=record.end_column,
+                commit=commit,
+                blob=entry.oid,
+                snippet=record.snippet,
+            )
+            occurrences.append(
+                Occurrence(
+                    rule, record.secret_sha256, record.prefix, location, record.encoding, author, date, order
+                )
+            )
     target = f"{root} (history{'' if since is None else f' since {since}'})"
-    return _result(target, occurrences, skipped, count, size, engine)
+    return _result(target, occurrences, skipped, count, size, engine, read, cached)
 
 
 def merge_scans(target: str, *scans: SecretsScan) -> SecretsScan:
@@ -408,4 +569,6 @@ def merge_scans(target: str, *scans: SecretsScan) -> SecretsScan:
         scanned_bytes=sum(s.scanned_bytes for s in scans),
         fallback=tuple(sorted({r for s in scans for r in s.fallback})),
         occurrences=tuple(occurrences),
+        blobs_read=sum(s.blobs_read for s in scans),
+        blobs_cached=sum(s.blobs_cached for s in scans),
     )
