@@ -180,3 +180,16 @@ def test_format_names_match_the_renderer_registry() -> None:
     from secloop.report.formats import FORMATS
 
     assert set(FORMAT_NAMES) == {"terminal", *FORMATS}
+
+
+def test_the_console_script_registers_only_the_named_group() -> None:
+    from secloop.cli.main import _selection, build_app
+
+    assert _selection(["scan", "secrets", "--staged"]) == ("scan", "secrets")
+    assert _selection(["--version"]) == ("", None)
+    assert _selection(["db", "status"]) == ("deps", None)
+    assert _selection(["--help"]) == (None, None)
+    assert _selection(["nonsense"]) == (None, None)
+    names = {c.name for c in build_app("scan", "iac").registered_groups}
+    assert names == {"scan"}
+    assert build_app("").registered_commands == []
