@@ -6,9 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from secloop.assess import assess, prepare
+from secloop.assess import assess
 from secloop.core.baseline import Baseline, dump_baseline, write_atomic
 from secloop.core.enums import BaselineState
+from secloop.inputs import prepare
 from tests.cli.conftest import make_repo
 
 WORKFLOW = """\

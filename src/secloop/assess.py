@@ -4,48 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from secloop import __version__
-from secloop.core.baseline import Baseline, load_baseline
-from secloop.core.config import Config, SuppressionEntry, load_config, load_suppressions_file
 from secloop.core.enums import Status
 from secloop.core.errors import InputError
 from secloop.core.model import Assessment, NextStep, PracticeResult, Skipped
 from secloop.core.policy import apply_policy
 from secloop.delivery import delivery_metrics
 from secloop.deps.db import default_dir, read_snapshot
+from secloop.inputs import Prepared
 from secloop.practices.base import Context, Evaluator
 from secloop.practices.catalog import Practice, load_catalog
 from secloop.practices.registry import EVALUATORS
 from secloop.sources.repo import Repo
-
-
-@dataclass(frozen=True)
-class Prepared:
-    repo: Repo
-    config: Config
-    config_path: Path | None
-    suppressions: tuple[tuple[SuppressionEntry, str], ...]
-    baseline: Baseline | None
-
-
-def prepare(path: Path, config_file: Path | None = None, *, use_baseline: bool = True) -> Prepared:
-    probe = Repo(path)
-    config, config_path = load_config(probe.root, config_file)
-    repo = Repo(probe.root, exclude=config.exclude)
-    source = (
-        str(config_path.relative_to(repo.root))
-        if config_path and config_path.is_relative_to(repo.root)
-        else str(config_path or "config")
-    )
-    entries = [(entry, source) for entry in config.suppress]
-    sup_file = repo.root / config.suppressions_file
-    entries += [(entry, config.suppressions_file) for entry in load_suppressions_file(sup_file)]
-    baseline = load_baseline(repo.root / config.baseline) if use_baseline else None
-    return Prepared(repo, config, config_path, tuple(entries), baseline)
 
 
 def evaluate(ctx: Context, evaluator: Evaluator) -> PracticeResult:

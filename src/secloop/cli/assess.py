@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from secloop.cli.options import CONFIG_OPTION, DB_OPTION
+from secloop.cli.options import CONFIG_OPTION, DB_OPTION, with_fail_on
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 
 if TYPE_CHECKING:
-    from secloop.assess import Prepared
     from secloop.core.model import Assessment
+    from secloop.inputs import Prepared
 
 # The engines load only when a command runs, so `secloop --help` and the hooks start fast.
 FORMAT_NAMES = ("terminal", "html", "json", "junit", "markdown", "sarif")
@@ -24,24 +25,15 @@ FORMAT_NAMES = ("terminal", "html", "json", "junit", "markdown", "sarif")
 def apply_overrides(
     prepared: Prepared, fail_on: str | None, fail_on_unknown: bool | None, audit: bool
 ) -> Prepared:
+    prepared = with_fail_on(prepared, fail_on)
     update: dict[str, object] = {}
-    if fail_on is not None:
-        value = fail_on.lower()
-        if value not in ("critical", "high", "medium", "low", "info", "none"):
-            raise UsageError(
-                f"--fail-on must be one of critical, high, medium, low, info, none (got {fail_on!r})"
-            )
-        update["fail_on"] = value
     if fail_on_unknown is not None:
         update["fail_on_unknown"] = fail_on_unknown
     if audit:
         update["audit"] = True
     if not update:
         return prepared
-    from secloop.assess import Prepared
-
-    config = prepared.config.model_copy(update=update)
-    return Prepared(prepared.repo, config, prepared.config_path, prepared.suppressions, prepared.baseline)
+    return replace(prepared, config=prepared.config.model_copy(update=update))
 
 
 def render(assessment: Assessment, fmt: str, *, width: int | None = None, color: bool = True) -> str:
@@ -90,7 +82,8 @@ def register(app: typer.Typer) -> None:
         """
         if fmt not in FORMAT_NAMES:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
-        from secloop.assess import assess, prepare
+        from secloop.assess import assess
+        from secloop.inputs import prepare
         from secloop.practices.catalog import load_catalog
         from secloop.registry import REGISTRY
         from secloop.report import json_v1

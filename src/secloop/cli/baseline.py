@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="baseline")
 
     def _write(path: Path, config: Path | None, output: Path | None, *, update: bool) -> None:
-        from secloop.assess import assess, prepare
+        from secloop.assess import assess
+        from secloop.inputs import prepare
 
         prepared = prepare(path, config, use_baseline=False)
         target = output or prepared.repo.root / prepared.config.baseline

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from secloop.cli.options import CONFIG_OPTION
+from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 from secloop.core.model import Assessment, PracticeResult
@@ -32,14 +32,13 @@ from secloop.report.interface import RenderInput
 from secloop.report.terminal import SEVERITY_STYLE
 
 if TYPE_CHECKING:
-    from secloop.assess import Prepared
+    from secloop.inputs import Prepared
 
 if TYPE_CHECKING:
     from secloop.deps.scan import DepsScan
 
 FORMAT_NAMES = ("terminal", *sorted(FORMATS))
 PRACTICE = "build.sca"
-SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
 
 DB_DIR_OPTION = typer.Option(
     None,
@@ -150,8 +149,7 @@ def register_scan(scan: typer.Typer) -> None:
         """
         if fmt not in FORMAT_NAMES:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
-        if fail_on is not None and fail_on.lower() not in SEVERITIES:
-            raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)} (got {fail_on!r})")
+        check_fail_on(fail_on)
         from secloop.deps.practices import vulnerability_result
         from secloop.deps.scan import scan_repo
 
@@ -160,14 +158,10 @@ def register_scan(scan: typer.Typer) -> None:
         if path.is_file():  # one lockfile: its folder is the repository, the file the only input
             only, path = path.name, path.parent
         # secloop.assess loads every evaluator: only when the command runs.
-        from secloop.assess import Prepared, prepare
+        from secloop.inputs import prepare
 
         prepared = prepare(path, config, use_baseline=not no_baseline)
-        if fail_on is not None:
-            cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
-            prepared = Prepared(
-                prepared.repo, cfg, prepared.config_path, prepared.suppressions, prepared.baseline
-            )
+        prepared = with_fail_on(prepared, fail_on)
         scan = scan_repo(prepared.repo, db, include_fixtures=include_fixtures, only=only)
         result = vulnerability_result(Context(prepared.repo, prepared.config, _practice()), scan)
         assessment = _assessment(prepared, result, db.snapshot)
@@ -246,7 +240,8 @@ def register_sbom(app: typer.Typer) -> None:
         only = None
         if path.is_file():  # one lockfile: its folder is the repository, the file the only input
             only, path = path.name, path.parent
-        from secloop.assess import as_of, prepare
+        from secloop.assess import as_of
+        from secloop.inputs import prepare
 
         prepared = prepare(path, config, use_baseline=False)
         repo = prepared.repo

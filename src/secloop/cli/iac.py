@@ -8,20 +8,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from secloop.cli.options import CONFIG_OPTION
+from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from secloop.assess import Prepared
     from secloop.core.model import Assessment, PracticeResult
     from secloop.core.rules import RuleRegistry
     from secloop.iac.model import IacScan
+    from secloop.inputs import Prepared
 
 PRACTICE = "build.iac-scanning"
 FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
-SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
 
 
 def _registry() -> RuleRegistry:
@@ -100,20 +99,15 @@ def register_scan(scan: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from secloop.assess import Prepared, prepare
         from secloop.core.baseline import write_atomic
         from secloop.iac.scan import scan_iac
+        from secloop.inputs import prepare
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
-        if fail_on is not None and fail_on.lower() not in SEVERITIES:
-            raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)} (got {fail_on!r})")
+        check_fail_on(fail_on)
         prepared = prepare(path, config, use_baseline=not no_baseline)
-        if fail_on is not None:
-            cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
-            prepared = Prepared(
-                prepared.repo, cfg, prepared.config_path, prepared.suppressions, prepared.baseline
-            )
+        prepared = with_fail_on(prepared, fail_on)
         scan = scan_iac(prepared.repo, include_fixtures=include_fixtures)
         assessment = assessment_of(prepared, scan_result(prepared, scan))
         if output is not None:

@@ -9,21 +9,20 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from secloop.cli.options import CONFIG_OPTION
+from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from secloop.assess import Prepared
     from secloop.core.model import Assessment, PracticeResult
     from secloop.core.rules import Rule, RuleRegistry
+    from secloop.inputs import Prepared
     from secloop.sast.model import SastScan
     from secloop.sast.sarif_import import ImportedSarif
 
 PRACTICE = "build.sast"
 FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
-SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
 
 
 def _registry(extra: Sequence[Rule] = ()) -> RuleRegistry:
@@ -106,20 +105,15 @@ def register_scan(scan: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from secloop.assess import Prepared, prepare
         from secloop.core.baseline import write_atomic
+        from secloop.inputs import prepare
         from secloop.sast.scan import scan_sast
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
-        if fail_on is not None and fail_on.lower() not in SEVERITIES:
-            raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)} (got {fail_on!r})")
+        check_fail_on(fail_on)
         prepared = prepare(path, config, use_baseline=not no_baseline)
-        if fail_on is not None:
-            cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
-            prepared = Prepared(
-                prepared.repo, cfg, prepared.config_path, prepared.suppressions, prepared.baseline
-            )
+        prepared = with_fail_on(prepared, fail_on)
         scan = scan_sast(prepared.repo, include_fixtures=include_fixtures)
         assessment = assessment_of(prepared, scan_result(prepared, scan))
         if output is not None:
@@ -184,20 +178,15 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from secloop.assess import Prepared, prepare
         from secloop.core.baseline import write_atomic
+        from secloop.inputs import prepare
         from secloop.sast.sarif_import import load_sarif
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
-        if fail_on is not None and fail_on.lower() not in SEVERITIES:
-            raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)} (got {fail_on!r})")
+        check_fail_on(fail_on)
         prepared = prepare(root, config, use_baseline=not no_baseline)
-        if fail_on is not None:
-            cfg = prepared.config.model_copy(update={"fail_on": fail_on.lower()})
-            prepared = Prepared(
-                prepared.repo, cfg, prepared.config_path, prepared.suppressions, prepared.baseline
-            )
+        prepared = with_fail_on(prepared, fail_on)
         imported = load_sarif(file, prepared.repo.root, audit=prepared.config.audit)
         assessment = assessment_of(prepared, imported_result(prepared, imported))
         if output is not None:

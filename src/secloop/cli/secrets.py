@@ -6,7 +6,6 @@ import io
 import os
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,13 +14,16 @@ from rich.console import Console
 from rich.text import Text
 
 from secloop import __version__
-from secloop.core.baseline import Baseline, load_baseline, write_atomic
-from secloop.core.config import Config, SuppressionEntry, load_config, load_suppressions_file
+from secloop.cli.options import check_fail_on
+from secloop.core.baseline import write_atomic
+from secloop.core.config import Config
 from secloop.core.enums import Stage, Status
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 from secloop.core.model import Assessment, PracticeResult
 from secloop.core.policy import apply_policy
 from secloop.core.rules import RuleRegistry
+from secloop.inputs import Prepared, prepare
+from secloop.report.terminal import SEVERITY_STYLE
 from secloop.secrets.gitleaks import load_gitleaks_config
 from secloop.secrets.rules import SPECS, as_rule
 from secloop.secrets.scan import (
@@ -35,55 +37,21 @@ from secloop.secrets.scan import (
     scan_tree,
 )
 from secloop.secrets.spec import SecretRule
-from secloop.sources.repo import Repo
 
 FORMATS = ("terminal", "json", "sarif")
-FAIL_ON = ("critical", "high", "medium", "low", "info", "none")
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The repository and its policy inputs. Kept here rather than reusing `secloop.assess.prepare`,
-    which imports every evaluator: a pre-commit hook cannot afford that start-up."""
-
-    repo: Repo
-    config: Config
-    suppressions: tuple[tuple[SuppressionEntry, str], ...]
-    baseline: Baseline | None
-
-
-def prepare(path: Path, use_baseline: bool) -> Prepared:
-    probe = Repo(path)
-    config, config_path = load_config(probe.root)
-    repo = Repo(probe.root, exclude=config.exclude)
-    source = "config"
-    if config_path is not None:
-        source = (
-            str(config_path.relative_to(repo.root))
-            if config_path.is_relative_to(repo.root)
-            else str(config_path)
-        )
-    entries = [(entry, source) for entry in config.suppress]
-    entries += [
-        (e, config.suppressions_file) for e in load_suppressions_file(repo.root / config.suppressions_file)
-    ]
-    baseline = load_baseline(repo.root / config.baseline) if use_baseline else None
-    return Prepared(repo, config, tuple(entries), baseline)
 
 
 def with_overrides(config: Config, fail_on: str | None, audit: bool) -> Config:
     update: dict[str, object] = {}
-    if fail_on is not None:
-        if fail_on.lower() not in FAIL_ON:
-            raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)} (got {fail_on!r})")
-        update["fail_on"] = fail_on.lower()
+    value = check_fail_on(fail_on)
+    if value is not None:
+        update["fail_on"] = value
     if audit:
         update["audit"] = True
     return config.model_copy(update=update) if update else config
 
 
 PRACTICE = "code.secrets"
-SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 _RELATED_SHOWN = 5
 
 
@@ -114,7 +82,7 @@ def _scan(
 ) -> tuple[SecretsScan, Prepared | None]:
     engine = get_engine(None if rules is SPECS else rules)
     if len(paths) == 1 and paths[0].is_dir():
-        prepared = prepare(paths[0], use_baseline)
+        prepared = prepare(paths[0], use_baseline=use_baseline)
         root = prepared.repo.root
         if mode == "tree":
             return scan_tree(prepared.repo, engine, max_bytes), prepared

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from secloop.cli.options import check_fail_on
 from secloop.core.baseline import write_atomic
 from secloop.core.enums import Severity
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
@@ -18,7 +19,6 @@ from secloop.threatmodel.render import FORMAT_NAMES, render, render_terminal
 from secloop.threatmodel.rulebook import load_rulebook
 from secloop.threatmodel.testgen import write_tests
 
-FAIL_ON = ("critical", "high", "medium", "low", "info", "none")
 STARTERS = ("web", "cicd")
 DIAGRAM_FORMATS = ("mermaid", "dot")
 
@@ -41,9 +41,8 @@ def _as_of(value: str | None) -> date:
 
 
 def _fail_on(value: str) -> Severity | None:
-    if value.lower() not in FAIL_ON:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)} (got {value!r})")
-    return None if value.lower() == "none" else Severity(value.lower())
+    checked = check_fail_on(value)
+    return None if checked in (None, "none") else Severity(checked)
 
 
 def _display(model: Path, root: Path) -> str:

@@ -6,7 +6,6 @@ is migrated on open. `save` is one transaction; `history` reads a repository's l
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from secloop.core.enums import Stage, Status
 from secloop.core.errors import StoreError
 from secloop.core.model import Assessment
+from secloop.practices.catalog import natural_key
 from secloop.store.engine import WRITE, build_engine, mask, migrate, parse_url, wrapped
 from secloop.store.models import AssessmentRow, FindingRow, PracticeResultRow, RepositoryRow
 
@@ -33,9 +33,6 @@ __all__ = [
     "default_url",
     "open_store",
 ]
-
-
-_DIGITS = re.compile(r"(\d+)")
 
 
 def default_url() -> str:
@@ -117,11 +114,9 @@ def _counts(assessment: Assessment) -> Counts:
     )
 
 
-def practice_order(practice_id: str, stage: Stage) -> tuple[int, tuple[str | int, ...]]:
-    """Stage order, then the id with its numbers compared as numbers (cicd-sec-2 before cicd-sec-10)."""
-    parts = _DIGITS.split(practice_id)
-    # re.split with a group alternates text and digits, so equal positions always hold equal types.
-    return (stage.order, tuple(int(part) if i % 2 else part for i, part in enumerate(parts)))
+def practice_order(practice_id: str, stage: Stage) -> tuple[int, tuple[tuple[int, int | str], ...]]:
+    """Stage order, then the id as the catalog orders it (cicd-sec-2 before cicd-sec-10)."""
+    return (stage.order, natural_key(practice_id))
 
 
 class Store:

@@ -75,7 +75,8 @@ def store_for(url: str | None) -> tuple[Store, Jobs]:
 
 def run_scan(path: str, commit: str | None, task_id: str, db: str | None) -> dict[str, Any]:
     """Assess the repository at `path` (which must be at `commit`) and save it, once per commit."""
-    from secloop.assess import assess, prepare
+    from secloop.assess import assess
+    from secloop.inputs import prepare
     from secloop.practices.catalog import load_catalog
     from secloop.registry import REGISTRY
     from secloop.report import json_v1
