@@ -1,0 +1,1 @@
+"""Monitor: security events from logs, detections and the security metrics exporter."""
