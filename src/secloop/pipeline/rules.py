@@ -5,6 +5,7 @@ from __future__ import annotations
 from secloop.core.rules import Rule
 from secloop.pipeline.audits import AUDITS
 from secloop.pipeline.bitbucket.audits import BITBUCKET_AUDITS
+from secloop.pipeline.dependabot import RULES as DEPENDABOT_RULES
 from secloop.pipeline.gitlab.audits import GITLAB_AUDITS
 from secloop.pipeline.jenkins.audits import JENKINS_AUDITS
 
@@ -13,4 +14,5 @@ RULES: tuple[Rule, ...] = (
     *(audit.rule for audit in GITLAB_AUDITS),
     *(audit.rule for audit in JENKINS_AUDITS),
     *(audit.rule for audit in BITBUCKET_AUDITS),
+    *DEPENDABOT_RULES,
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from secloop.pipeline.expressions import ExpressionError, Node, parse
-from secloop.pipeline.workflow import Entry, Job, Permissions, Scalar, Workflow, lookup
+from secloop.pipeline.expressions import Binary, Call, ExpressionError, Index, Member, Node, Unary, parse
+from secloop.pipeline.workflow import Entry, Job, Permissions, Scalar, Step, Workflow, lookup
 
 PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
@@ -42,3 +42,48 @@ def job_steps_text(job: Job) -> Iterator[str]:
             yield step.uses.text
         if step.run is not None:
             yield step.run.text
+
+
+def step_scalars(step: Step) -> Iterator[Scalar]:
+    """Every scalar of a step an expression can sit in: run, uses inputs, env and its condition."""
+    if step.run is not None:
+        yield step.run
+    for entry in (*step.with_, *step.env):
+        if entry.value is not None:
+            yield entry.value
+    if step.if_ is not None:
+        yield step.if_
+
+
+def workflow_scalars(workflow: Workflow, job: Job) -> Iterator[Scalar]:
+    """The workflow's and the job's env values and the job's condition (the steps come separately)."""
+    for entry in (*workflow.env, *job.env):
+        if entry.value is not None:
+            yield entry.value
+    if job.if_ is not None:
+        yield job.if_
+
+
+def parsed(expression: str) -> Node | None:
+    try:
+        return parse(expression)
+    except (ExpressionError, RecursionError):
+        return None
+
+
+def iter_nodes(node: Node) -> Iterator[Node]:
+    """The node and every node below it, depth first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, Member):
+            stack.append(current.target)
+        elif isinstance(current, Index):
+            stack.extend((current.index, current.target))
+        elif isinstance(current, Call):
+            stack.extend(reversed(current.args))
+        elif isinstance(current, Unary):
+            stack.append(current.operand)
+        elif isinstance(current, Binary):
+            stack.extend((current.right, current.left))

@@ -23,6 +23,7 @@ from secloop.pipeline.audits.excessive_permissions import (
 )
 from secloop.pipeline.audits.unpinned_action import first_party
 from secloop.pipeline.bitbucket.engine import BitbucketScan, scan_bitbucket
+from secloop.pipeline.dependabot import DependabotScan, scan_dependabot
 from secloop.pipeline.engine import PipelineScan, scan_actions, scan_workflows
 from secloop.pipeline.gitlab.engine import GitlabScan, scan_gitlab
 from secloop.pipeline.jenkins.engine import JenkinsScan, scan_jenkins
@@ -507,9 +508,18 @@ def evaluate_scoped_secrets(ctx: Context) -> PracticeResult:
 # -- the other audits of each risk, folded into its practice ---------------------------------------
 
 
-def other_platform_scans(repo: Repo) -> list[PipelineScan | GitlabScan | JenkinsScan | BitbucketScan]:
-    """Scans beside the workflows: composite actions, GitLab CI, Jenkins and Bitbucket Pipelines."""
-    scans = (scan_actions(repo), scan_gitlab(repo), scan_jenkins(repo), scan_bitbucket(repo))
+def other_platform_scans(
+    repo: Repo,
+) -> list[PipelineScan | GitlabScan | JenkinsScan | BitbucketScan | DependabotScan]:
+    """Scans beside the workflows: composite actions, GitLab CI, Jenkins, Bitbucket Pipelines and
+    the Dependabot configuration."""
+    scans = (
+        scan_actions(repo),
+        scan_gitlab(repo),
+        scan_jenkins(repo),
+        scan_bitbucket(repo),
+        scan_dependabot(repo),
+    )
     return [scan for scan in scans if scan is not None]
 
 
