@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
-from secloop.core.errors import EXIT_GATE_FAILED, UsageError
+from secloop.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from secloop.core.model import Assessment, PracticeResult
     from secloop.core.rules import RuleRegistry
     from secloop.iac.model import IacScan
@@ -21,6 +18,7 @@ if TYPE_CHECKING:
 
 PRACTICE = "build.iac-scanning"
 FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
+TITLE = "secloop scan iac "
 
 
 def _registry() -> RuleRegistry:
@@ -50,26 +48,6 @@ def assessment_of(prepared: Prepared, result: PracticeResult) -> Assessment:
     return engine_assessment(prepared, [result], "secloop scan iac")
 
 
-def render_terminal(assessment: Assessment, console: Console) -> None:
-    from secloop.report.terminal import render_scan
-
-    render_scan(assessment, console, "secloop scan iac ")
-
-
-def render(assessment: Assessment, fmt: str, *, width: int = 120, color: bool = True) -> str:
-    from rich.console import Console
-
-    from secloop.practices.catalog import load_catalog
-    from secloop.report.formats import FORMATS as RENDERERS
-    from secloop.report.interface import RenderInput
-
-    if fmt == "terminal":
-        buffer = io.StringIO()
-        render_terminal(assessment, Console(file=buffer, width=width, no_color=not color, highlight=False))
-        return buffer.getvalue()
-    return RENDERERS[fmt](RenderInput(assessment, _registry(), load_catalog()))
-
-
 def register_scan(scan: typer.Typer) -> None:
     @scan.command("iac")
     def iac_command(
@@ -97,9 +75,7 @@ def register_scan(scan: typer.Typer) -> None:
         A file that cannot be parsed is listed as not checked; the others are still checked.
         Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or input error; 3 internal error.
         """
-        from rich.console import Console
-
-        from secloop.core.baseline import write_atomic
+        from secloop.cli.scanout import emit
         from secloop.iac.scan import scan_iac
         from secloop.inputs import prepare
 
@@ -110,11 +86,4 @@ def register_scan(scan: typer.Typer) -> None:
         prepared = with_fail_on(prepared, fail_on)
         scan = scan_iac(prepared.repo, include_fixtures=include_fixtures)
         assessment = assessment_of(prepared, scan_result(prepared, scan))
-        if output is not None:
-            write_atomic(output, render(assessment, fmt, color=False))
-        elif fmt == "terminal":
-            render_terminal(assessment, Console(highlight=False))
-        else:
-            typer.echo(render(assessment, fmt), nl=False)
-        if assessment.gate is not None and not assessment.gate.passed:
-            raise typer.Exit(EXIT_GATE_FAILED)
+        emit(assessment, fmt, output, TITLE, registry=_registry())

@@ -42,7 +42,7 @@ GROUPS: dict[str, str] = {
     "admin": "server",
     "org": "server",
 }
-SCANNERS = ("secrets", "deps", "iac", "sast")
+SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 
 
 def _version(value: bool) -> None:
@@ -60,15 +60,18 @@ def _main(
 
 
 def _add_scan(target: typer.Typer, only: str | None) -> None:
-    from secloop.cli import deps, iac, sast, secrets
+    from secloop.cli import deps, iac, pipeline, sast, secrets
 
-    scan = typer.Typer(help="Run one engine on its own: secrets, deps, iac, sast.", no_args_is_help=True)
+    scan = typer.Typer(
+        help="Run one engine on its own: secrets, deps, iac, sast, pipeline.", no_args_is_help=True
+    )
     target.add_typer(scan, name="scan")
     registrars = {
         "secrets": secrets.register,
         "deps": deps.register_scan,
         "iac": iac.register_scan,
         "sast": sast.register_scan,
+        "pipeline": pipeline.register_scan,
     }
     for name in SCANNERS:
         if only is None or only == name:

@@ -147,8 +147,16 @@ def render_terminal(data: RenderInput, console: Console) -> None:
 
 def render_scan(assessment: Assessment, console: Console, title: str, *, fixes: bool = True) -> None:
     """The terminal view of one engine's command: evidence, status, findings, what was not checked, gate."""
-    result = assessment.results[0]
     console.print(Text.assemble((title, "bold"), (assessment.target, "bold cyan")))
+    several = len(assessment.results) > 1
+    for result in assessment.results:
+        if several:
+            console.print(Text(result.practice_id, style="bold"))
+        _scan_result(result, console, fixes)
+    _scan_tail(assessment, console)
+
+
+def _scan_result(result: PracticeResult, console: Console, fixes: bool) -> None:
     for evidence in result.evidence:
         console.print(Text(evidence, style="dim"), overflow="fold")
     console.print(Text(f"{result.status.value}: {result.summary}"))
@@ -165,6 +173,9 @@ def render_scan(assessment: Assessment, console: Console, title: str, *, fixes: 
         console.print(line, overflow="fold")
         if fixes and f.fix:
             console.print(Text(f"           fix: {f.fix}", style="dim"), overflow="fold")
+
+
+def _scan_tail(assessment: Assessment, console: Console) -> None:
     if assessment.skipped:
         console.print(Text("not checked:", style="bold"))
         for s in assessment.skipped:
