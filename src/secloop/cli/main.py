@@ -41,6 +41,7 @@ GROUPS: dict[str, str] = {
     "worker": "server",
     "admin": "server",
     "org": "server",
+    "fix": "fix",
 }
 SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 
