@@ -119,3 +119,34 @@ def test_a_fingerprint_survives_lines_moving() -> None:
 )
 def test_unsound_condition_text(text: str, expected: str | None) -> None:
     assert unsound(text) == expected
+
+
+PM = "GHA-PIN-COMMENT-MISMATCH"
+
+
+def _fixture_texts(*names: str) -> list[tuple[str, str | None]]:
+    from tests.pipeline.conftest import FIXTURES
+
+    return [(f".github/workflows/{n}", (FIXTURES / n).read_text("utf-8")) for n in names]
+
+
+def test_one_version_comment_on_two_shas_is_reported_at_each_use() -> None:
+    scan = scan_texts(_fixture_texts("pin-comment-a.yml", "pin-comment-b.yml"))
+    hits = [
+        (f.primary.path, f.primary.start_line, f.primary.start_column, f.severity.value)
+        for f in scan.of(PM)
+        if f.primary
+    ]
+    assert hits == [
+        (".github/workflows/pin-comment-a.yml", 7, 15, "medium"),
+        (".github/workflows/pin-comment-b.yml", 8, 16, "medium"),
+    ]
+    assert scan.of(PM)[0].message == (
+        "actions/checkout@11bd71901bbe is commented 'v4.2.2', and so is 692973e3d937 elsewhere: "
+        "at most one of them is that tag"
+    )
+
+
+def test_consistent_pins_are_not_reported() -> None:
+    assert scan_texts(_fixture_texts("pin-comment-a.yml")).of(PM) == ()
+    assert scan_texts(_fixture_texts("pin-comment-b.yml")).of(PM) == ()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from secloop.core.model import Finding, Skipped
 from secloop.pipeline.audits import AUDITS
 from secloop.pipeline.audits.interface import Audit
+from secloop.pipeline.audits.pin_comment import pin_mismatches
 from secloop.pipeline.workflow import Workflow, parse_action, parse_workflow
 from secloop.sources.repo import Repo
 
@@ -50,6 +51,7 @@ def scan_texts(files: Iterable[tuple[str, str | None]], audits: Sequence[Audit] 
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     workflows: list[Workflow] = []
+    readable: list[tuple[str, str]] = []
     for path, text in files:
         if text is None:
             skipped.append(Skipped(path, "not readable as text (binary or larger than the size limit)"))
@@ -59,8 +61,11 @@ def scan_texts(files: Iterable[tuple[str, str | None]], audits: Sequence[Audit] 
             skipped.append(parsed)
             continue
         workflows.append(parsed)
+        readable.append((path, text))
         skipped.extend(parsed.problems)
         findings.extend(audit_workflow(parsed, audits))
+    if audits is AUDITS:
+        findings.extend(pin_mismatches(readable))
     return PipelineScan(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         skipped=tuple(skipped),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from secloop.core.rules import Rule
 from secloop.pipeline.audits import AUDITS
+from secloop.pipeline.audits.pin_comment import RULE as PIN_COMMENT
 from secloop.pipeline.bitbucket.audits import BITBUCKET_AUDITS
 from secloop.pipeline.dependabot import RULES as DEPENDABOT_RULES
 from secloop.pipeline.gitlab.audits import GITLAB_AUDITS
@@ -11,6 +12,7 @@ from secloop.pipeline.jenkins.audits import JENKINS_AUDITS
 
 RULES: tuple[Rule, ...] = (
     *(audit.rule for audit in AUDITS),
+    PIN_COMMENT,
     *(audit.rule for audit in GITLAB_AUDITS),
     *(audit.rule for audit in JENKINS_AUDITS),
     *(audit.rule for audit in BITBUCKET_AUDITS),
