@@ -22,6 +22,7 @@ from secloop.pipeline.audits.excessive_permissions import (
     KIND_WRITE_SCOPE,
 )
 from secloop.pipeline.audits.unpinned_action import first_party
+from secloop.pipeline.azure.engine import AzureScan, scan_azure
 from secloop.pipeline.bitbucket.engine import BitbucketScan, scan_bitbucket
 from secloop.pipeline.dependabot import DependabotScan, scan_dependabot
 from secloop.pipeline.engine import PipelineScan, scan_actions, scan_workflows
@@ -45,7 +46,7 @@ CP = "GHA-CURL-PIPE-SHELL"
 
 NOT_APPLICABLE = "no CI configuration found"
 # Platforms with audits of their own (their findings join the CICD-SEC practices); the others are only named.
-AUDITED_ELSEWHERE = frozenset({"GitLab CI", "Jenkins", "Bitbucket Pipelines"})
+AUDITED_ELSEWHERE = frozenset({"GitLab CI", "Jenkins", "Bitbucket Pipelines", "Azure Pipelines"})
 MAX_EVIDENCE = 12
 
 # Root-level files of other CI platforms (Jenkinsfile is matched at any depth).
@@ -510,14 +511,15 @@ def evaluate_scoped_secrets(ctx: Context) -> PracticeResult:
 
 def other_platform_scans(
     repo: Repo,
-) -> list[PipelineScan | GitlabScan | JenkinsScan | BitbucketScan | DependabotScan]:
-    """Scans beside the workflows: composite actions, GitLab CI, Jenkins, Bitbucket Pipelines and
-    the Dependabot configuration."""
+) -> list[PipelineScan | GitlabScan | JenkinsScan | BitbucketScan | AzureScan | DependabotScan]:
+    """Scans beside the workflows: composite actions, GitLab CI, Jenkins, Bitbucket Pipelines, Azure
+    Pipelines and the Dependabot configuration."""
     scans = (
         scan_actions(repo),
         scan_gitlab(repo),
         scan_jenkins(repo),
         scan_bitbucket(repo),
+        scan_azure(repo),
         scan_dependabot(repo),
     )
     return [scan for scan in scans if scan is not None]

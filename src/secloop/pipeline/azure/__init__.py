@@ -1,0 +1,1 @@
+"""Azure Pipelines: azure-pipelines.yml read into steps, repositories and images, then audited."""
