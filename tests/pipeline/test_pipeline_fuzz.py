@@ -6,8 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from secloop.core.model import Skipped
+from secloop.pipeline.azure.engine import scan_azure_texts
 from secloop.pipeline.bitbucket.engine import scan_bitbucket_text
+from secloop.pipeline.dependabot import scan_dependabot_text
 from secloop.pipeline.engine import scan_texts
+from secloop.pipeline.fix import fix_workflow, resolver
 from secloop.pipeline.gitlab.engine import scan_gitlab_files
 from secloop.pipeline.jenkins.engine import scan_jenkins_texts
 
@@ -26,6 +29,10 @@ _YAML_BITS = st.sampled_from(
         "include:\n  - local: other.yml\n",
         "script:\n  - curl x | sh\n",
         "pipelines:\n  default:\n    - step:\n        script: [ls]\n",
+        "stages:\n  - stage: s\n    jobs:\n      - job: j\n        steps:\n",
+        "          - script: echo $(Build.SourceVersionMessage)\n",
+        "resources:\n  repositories:\n    - repository: t\n",
+        "version: 2\nupdates:\n  - package-ecosystem: pip\n    cooldown: {default-days: x}\n",
         "- [\n",
         "&a {<<: *a}\n",
         "\t",
@@ -62,6 +69,10 @@ def test_yaml_parsers_never_raise(parts: list[str], noise: str) -> None:
     assert len(gitlab.files) + len(gitlab.skipped) >= 1
     bitbucket = scan_bitbucket_text("bitbucket-pipelines.yml", text)
     assert len(bitbucket.files) + len(bitbucket.skipped) == 1
+    azure = scan_azure_texts([("azure-pipelines.yml", text)])
+    assert len(azure.files) + len(azure.skipped) == 1
+    scan_dependabot_text(".github/dependabot.yml", text, workflows=True)
+    fix_workflow("w.yml", text, resolver({}))
 
 
 @settings(max_examples=200, deadline=None)
