@@ -218,11 +218,15 @@ def register(app: typer.Typer) -> None:
             )
 
     events_app = typer.Typer(
-        help="Delivery events: deployments, incidents and work items.", no_args_is_help=True
+        help="Delivery events: deployments, incidents and work items (recorded or imported).",
+        no_args_is_help=True,
     )
     record_app = typer.Typer(help="Append one event to the events file.", no_args_is_help=True)
     events_app.add_typer(record_app, name="record")
     app.add_typer(events_app, name="events")
+    from secloop.cli.workitems import register_import
+
+    register_import(events_app)
 
     def _append(
         repo: Repo, config: Config, events: Path | None, event: Deployment | Incident | WorkItem

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -285,11 +285,21 @@ def to_record(event: Deployment | Incident | WorkItem) -> dict[str, str]:
 
 def append_event(path: Path, event: Deployment | Incident | WorkItem) -> str:
     """Append one event as a line; the line is written with a single O_APPEND write. Returns the line."""
-    line = json.dumps(to_record(event), ensure_ascii=False)
-    try:
-        parse_record(json.loads(line), str(path))  # what we write must read back
-    except _Bad as bad:
-        raise UsageError(bad.message, hint=bad.hint) from None
+    return append_events(path, [event])[0]
+
+
+def append_events(path: Path, events: Sequence[Deployment | Incident | WorkItem]) -> list[str]:
+    """Append events as lines with one O_APPEND write (all or nothing); returns the lines."""
+    lines = []
+    for event in events:
+        line = json.dumps(to_record(event), ensure_ascii=False)
+        try:
+            parse_record(json.loads(line), str(path))  # what we write must read back
+        except _Bad as bad:
+            raise UsageError(bad.message, hint=bad.hint) from None
+        lines.append(line)
+    if not lines:
+        return lines
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
     try:
@@ -298,7 +308,7 @@ def append_event(path: Path, event: Deployment | Incident | WorkItem) -> str:
         if size:
             last = os.pread(fd, 1, size - 1)
             lead = "" if last == b"\n" else "\n"
-        os.write(fd, (lead + line + "\n").encode("utf-8"))
+        os.write(fd, (lead + "".join(line + "\n" for line in lines)).encode("utf-8"))
     finally:
         os.close(fd)
-    return line
+    return lines

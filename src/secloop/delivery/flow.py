@@ -3,7 +3,8 @@
 Distribution counts the items completed (``done``) in the window by type, over the whole window and per
 4-week period back from its end; the practice check is "risk + debt >= 20%". Flow time is done minus
 created, flow load the items started and not done at the window's end, flow velocity the items done
-per week. The window ends at the newest event, never at the wall clock. Shared by `secloop flow` and the
+per week, flow efficiency the active share (started → done) of each item's flow time. The window ends
+at the newest event, never at the wall clock. Shared by `secloop flow` and the
 `plan.work-item-mix` practice.
 """
 
@@ -72,6 +73,12 @@ class FlowReport:
     periods: tuple[Period, ...]  # whole 4-week periods back from the window's end, oldest first
     flow_time_days: tuple[float, ...]  # created -> done of each completed item, in ``done`` order
     load: tuple[WorkItem, ...]  # started, not done at the window's end
+    # active share of each completed item that has a start: (done - started) / (done - created)
+    efficiency: tuple[float, ...] = ()
+
+    @property
+    def efficiency_median(self) -> float | None:
+        return round(statistics.median(self.efficiency), 3) if self.efficiency else None
 
     @property
     def flow_time_median(self) -> float | None:
@@ -102,4 +109,20 @@ def flow(items: Sequence[WorkItem], end: datetime, window_days: int) -> FlowRepo
     load = tuple(
         i for i in items if i.started is not None and i.started <= end and (i.done is None or i.done > end)
     )
-    return FlowReport(window, len(items), tuple(done), Mix.of(done), tuple(periods), times, load)
+    return FlowReport(
+        window, len(items), tuple(done), Mix.of(done), tuple(periods), times, load, _efficiency(done)
+    )
+
+
+def _efficiency(done: Sequence[WorkItem]) -> tuple[float, ...]:
+    """Flow efficiency per item: the active part of its flow time. Without status history the active
+    part is started -> done (waiting inside it is not visible), so this is an upper bound."""
+    shares: list[float] = []
+    for item in done:
+        if item.started is None or item.done is None:
+            continue
+        total = (item.done - item.created).total_seconds()
+        active = (item.done - max(item.started, item.created)).total_seconds()
+        if total > 0:
+            shares.append(round(min(1.0, max(0.0, active / total)), 4))
+    return tuple(shares)

@@ -191,6 +191,7 @@ def flow_document(
         "flow_time_days": None,
         "flow_load": None,
         "flow_velocity_per_week": None,
+        "flow_efficiency": None,
         "skipped": _skipped(skipped),
     }
     if report is None:
@@ -206,6 +207,12 @@ def flow_document(
     }
     document["flow_load"] = {"count": len(report.load), "items": sorted(i.id for i in report.load)}
     document["flow_velocity_per_week"] = report.velocity
+    document["flow_efficiency"] = {
+        "definition": "median over completed items with a start of (done - started) / (done - created); "
+        "an upper bound, since waiting after the start is not visible without status history",
+        "median": report.efficiency_median,
+        "samples": len(report.efficiency),
+    }
     return document
 
 
@@ -249,6 +256,11 @@ def render_flow_terminal(
         parts.append(Text(f"flow time (created → done): {time} (n={len(report.flow_time_days)})"))
         parts.append(Text(f"flow load (started, not done at the window's end): {len(report.load)}"))
         parts.append(Text(f"flow velocity: {report.velocity:g} done per week"))
+        eff = report.efficiency_median
+        shown = "— (no completed item has a start)" if eff is None else f"{100 * eff:.0f}% median"
+        parts.append(
+            Text(f"flow efficiency (started → done of created → done): {shown} (n={len(report.efficiency)})")
+        )
         totals = [p.mix.total for p in report.periods]
         if totals:
             parts.append(Text(f"done per 4 weeks, oldest first: {sparkline(totals)}  (max {max(totals)})"))
