@@ -14,6 +14,7 @@ from secloop.core.baseline import write_atomic
 from secloop.core.config import Config, load_config
 from secloop.core.errors import UsageError
 from secloop.delivery import Options, dora, load_sources
+from secloop.delivery.cadence import parse_working_hours
 from secloop.delivery.events import append_event
 from secloop.delivery.flow import flow
 from secloop.delivery.git import inspect, resolve
@@ -141,7 +142,8 @@ def register(app: typer.Typer) -> None:
             )
         end = parse_moment(until, "--until") if until is not None else None
         repo, cfg = _open(path, config)
-        options = Options(window_days, failure_window_days, environment, tiers, end)
+        working = parse_working_hours(cfg.working_hours, cfg.working_days, cfg.timezone)
+        options = Options(window_days, failure_window_days, environment, tiers, end, working)
         report = dora(repo, cfg, options, events)
         if output is not None:
             write_atomic(output, render(report, repo.root.name, fmt, color=False))

@@ -60,6 +60,11 @@ class Config(BaseModel):
     events_file: str = Field(
         default=".secloop/events.jsonl", description="Delivery events (deployments, incidents)."
     )
+    working_hours: str = Field(
+        default="09:00-17:00", description="Working hours for release timing, HH:MM-HH:MM, local time."
+    )
+    working_days: str = Field(default="mon-fri", description="Working days for release timing, e.g. mon-fri.")
+    timezone: str = Field(default="UTC", description="The team's IANA time zone, for release timing.")
 
     @field_validator("fail_on", mode="before")
     @classmethod

@@ -38,7 +38,7 @@ from secloop.delivery.model import (
 
 _SHA = re.compile(r"^[0-9a-fA-F]{4,64}$")
 _FIELDS: Mapping[str, tuple[set[str], set[str]]] = {  # type: (required, optional)
-    "deployment": ({"environment", "sha", "time"}, {"version", "status"}),
+    "deployment": ({"environment", "sha", "time"}, {"version", "status", "downtime_minutes"}),
     "incident": (
         {"id", "opened"},
         {"resolved", "deployment_sha", "root_cause_sha", "severity", "title", "environment"},
@@ -144,6 +144,7 @@ def parse_record(data: Any, origin: str) -> Deployment | Incident | WorkItem:
             status=status,
             source=DeploymentSource.EVENTS,
             origin=origin,
+            downtime_minutes=_minutes(data, "downtime_minutes"),
         )
     if kind == "incident":
         opened = parse_time(data["opened"], "opened")
@@ -247,7 +248,16 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def to_record(event: Deployment | Incident | WorkItem) -> dict[str, str]:
+def _minutes(data: Mapping[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _Bad(f"'{key}' must be a number of minutes (0 or more)", key)
+    return float(value)
+
+
+def to_record(event: Deployment | Incident | WorkItem) -> dict[str, Any]:
     """The JSON object of one event, as the events file stores it (None fields are left out)."""
     if isinstance(event, Deployment):
         data = {
@@ -257,6 +267,7 @@ def to_record(event: Deployment | Incident | WorkItem) -> dict[str, str]:
             "version": event.version,
             "time": _iso(event.time),
             "status": event.status,
+            "downtime_minutes": event.downtime_minutes,
         }
     elif isinstance(event, Incident):
         data = {

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from secloop.core.model import Metric, Skipped
+from secloop.delivery.cadence import OFFICE_HOURS, Month, Timing, WorkingHours, monthly, release_timing
 from secloop.delivery.failures import (
     Link,
     Timeline,
@@ -64,6 +65,7 @@ class Options:
     environment: str = PRODUCTION
     tiers: str = "2021"
     until: datetime | None = None
+    working: WorkingHours = OFFICE_HOURS
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,8 @@ class DoraReport:
     sources: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     reason: str | None = None
+    timing: Timing | None = None
+    months: tuple[Month, ...] = ()
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
@@ -250,8 +254,18 @@ def analyse(sources: Sources, options: Options) -> DoraReport:
         if link.incident.opened in window
     )
     weekly = bins([timeline.deployments[n].time for n in in_window], window, 7)
+    shipped = [row.deployment for row in rows]
     return DoraReport(
-        window, options, measures, rows, incident_rows, tuple(weekly), described, sources.skipped
+        window,
+        options,
+        measures,
+        rows,
+        incident_rows,
+        tuple(weekly),
+        described,
+        sources.skipped,
+        timing=release_timing(shipped, options.working),
+        months=monthly([(row.deployment, bool(row.failed)) for row in rows]),
     )
 
 

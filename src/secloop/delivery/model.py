@@ -49,6 +49,7 @@ class Deployment:
     status: str
     source: DeploymentSource
     origin: str  # where it was read: "tag v1.2.0" or ".secloop/events.jsonl:7"
+    downtime_minutes: float | None = None  # when the events say the deployment took the service down
 
     @property
     def succeeded(self) -> bool:

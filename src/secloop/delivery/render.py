@@ -41,6 +41,23 @@ def _measure(m: Measure) -> dict[str, Any]:
     }
 
 
+def _timing(report: DoraReport) -> dict[str, Any] | None:
+    timing = report.timing
+    if timing is None:
+        return None
+    return {
+        "working_hours": timing.hours.describe(),
+        "deployments": timing.total,
+        "inside": timing.inside,
+        "share_inside": timing.share_inside,
+        "outside": [{"time": _iso(d.time), "version": d.version, "sha": d.sha} for d in timing.outside],
+        "with_downtime": [
+            {"time": _iso(d.time), "version": d.version, "sha": d.sha, "downtime_minutes": d.downtime_minutes}
+            for d in timing.with_downtime
+        ],
+    }
+
+
 def to_document(report: DoraReport, target: str) -> dict[str, Any]:
     options = report.options
     tiers = reports()[options.tiers]
@@ -59,6 +76,10 @@ def to_document(report: DoraReport, target: str) -> dict[str, Any]:
         "sources": list(report.sources),
         "metrics": [_measure(m) for m in report.measures],
         "weekly_deployments": list(report.weekly),
+        "monthly": [
+            {"month": m.month, "deployments": m.deployments, "failed": m.failed} for m in report.months
+        ],
+        "release_timing": _timing(report),
         "deployments": [
             {
                 "time": _iso(row.deployment.time),
@@ -148,6 +169,19 @@ def render_terminal(report: DoraReport, target: str, console: Console) -> None:
                 f"deployments per week, oldest first: {sparkline(report.weekly)}  (max {max(report.weekly)})"
             )
         )
+        if report.months:
+            months = ", ".join(f"{m.month} {m.deployments}/{m.failed}" for m in report.months)
+            parts.append(Text(f"deployments/failed per month: {months}"))
+        timing = report.timing
+        if timing is not None and timing.total:
+            share = timing.share_inside or 0.0
+            line = f"release timing: {100 * share:.0f}% of deployments inside {timing.hours.describe()}"
+            if timing.outside:
+                line += f"; outside: {', '.join(d.label for d in timing.outside[:5])}"
+                line += " …" if len(timing.outside) > 5 else ""
+            if timing.with_downtime:
+                line += f"; {len(timing.with_downtime)} with downtime"
+            parts.append(Text(line))
     console.print(Panel(Group(*parts), title="DORA", title_align="left"))
     if report.deployments:
         table = Table(title="deployments in the window", expand=True, show_edge=False)
