@@ -114,7 +114,9 @@ def test_only_malformed_workflows_is_unknown(tmp_path: Path, practice_id: str) -
 def test_other_ci_next_to_workflows_is_noted(tmp_path: Path) -> None:
     result = one(tmp_path, "pipeline.cicd-sec-5", CLEAN, {"azure-pipelines.yml": "steps: []\n"})
     assert result.status is Status.PASS
-    assert result.evidence == ("azure-pipelines.yml: Azure Pipelines configuration, audited by its own rules",)
+    assert result.evidence == (
+        "azure-pipelines.yml: Azure Pipelines configuration, audited by its own rules",
+    )
     gitlab = one(tmp_path / "gl", "pipeline.cicd-sec-5", CLEAN, {".gitlab-ci.yml": "test:\n  script: make\n"})
     assert gitlab.evidence == (".gitlab-ci.yml: GitLab CI configuration, audited by its own rules",)
 
