@@ -17,6 +17,7 @@ from secloop.practices.evaluators import (
     release,
     test,
 )
+from secloop.release.canary.rules import RULES as CANARY_RULES
 from secloop.sast.rules import RULES as SAST_RULES
 from secloop.secrets.rules import RULES as SECRETS_RULES
 from secloop.threatmodel.rules import RULES as THREATMODEL_RULES
@@ -29,6 +30,7 @@ REGISTRY = RuleRegistry(
         *SAST_RULES,
         *SECRETS_RULES,
         *THREATMODEL_RULES,
+        *CANARY_RULES,
         *plan.RULES,
         *code.RULES,
         *build.RULES,

@@ -18,7 +18,8 @@ from secloop.core.errors import EXIT_INTERNAL, SecloopError
 
 HELP = """secloop: security in every stage of the DevOps loop, with delivery measured as it goes.
 
-Exit codes: 0 clean; 1 the gate failed; 2 usage or input error; 3 internal error."""
+Exit codes: 0 clean; 1 the gate failed; 2 usage or input error; 3 internal error;
+4 `canary judge` asks to pause (not enough data to decide)."""
 
 # The first argument names a group; each group is registered by one function below.
 GROUPS: dict[str, str] = {
@@ -42,6 +43,8 @@ GROUPS: dict[str, str] = {
     "admin": "server",
     "org": "server",
     "fix": "fix",
+    "canary": "canary",
+    "experiment": "experiment",
 }
 SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 

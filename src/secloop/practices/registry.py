@@ -11,6 +11,7 @@ from secloop.deps import practices as deps_practices
 from secloop.iac import practices as iac_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import CONTENT_EVALUATORS
+from secloop.release.canary import practices as canary_practices
 from secloop.sast import practices as sast_practices
 from secloop.secrets import practices as secrets_practices
 from secloop.threatmodel import practices as threatmodel_practices
@@ -23,4 +24,5 @@ EVALUATORS: dict[str, Evaluator] = {
     **sast_practices.EVALUATORS,
     **secrets_practices.EVALUATORS,
     **threatmodel_practices.EVALUATORS,
+    **canary_practices.EVALUATORS,
 }
