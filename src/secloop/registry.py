@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from secloop.alerts.rules import RULES as ALERT_RULES
 from secloop.core.rules import RuleRegistry
 from secloop.deps.rules import RULES as DEPS_RULES
 from secloop.iac.rules import RULES as IAC_RULES
@@ -17,7 +18,9 @@ from secloop.practices.evaluators import (
     release,
     test,
 )
+from secloop.probe.rules import RULES as PROBE_RULES
 from secloop.release.canary.rules import RULES as CANARY_RULES
+from secloop.release.flags.rules import RULES as FLAG_RULES
 from secloop.sast.rules import RULES as SAST_RULES
 from secloop.secrets.rules import RULES as SECRETS_RULES
 from secloop.threatmodel.rules import RULES as THREATMODEL_RULES
@@ -31,6 +34,9 @@ REGISTRY = RuleRegistry(
         *SECRETS_RULES,
         *THREATMODEL_RULES,
         *CANARY_RULES,
+        *FLAG_RULES,
+        *ALERT_RULES,
+        *PROBE_RULES,
         *plan.RULES,
         *code.RULES,
         *build.RULES,

@@ -109,4 +109,4 @@ def test_migration_0002_creates_the_server_tables_as_the_models_describe(any_ser
         assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all() == [HEAD]  # noqa: S608
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         assert compare_metadata(context, Base.metadata) == []
-    assert HEAD == "0002"
+    assert HEAD == "0003"  # 0003 added flag_toggles (tests/server/test_flags.py)

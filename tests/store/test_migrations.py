@@ -21,6 +21,7 @@ SERVER_TABLES = {
     "audit_log",
     "delivery_events",
     "finding_triage",
+    "flag_toggles",
     "scan_jobs",
     "sessions",
     "users",

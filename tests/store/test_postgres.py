@@ -26,6 +26,7 @@ TABLES = sorted(
         "delivery_events",
         "finding_triage",
         "findings",
+        "flag_toggles",
         "practice_results",
         "repositories",
         "scan_jobs",

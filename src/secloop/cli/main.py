@@ -45,6 +45,9 @@ GROUPS: dict[str, str] = {
     "fix": "fix",
     "canary": "canary",
     "experiment": "experiment",
+    "flags": "flags",
+    "alerts": "alerts",
+    "probe": "probe",
 }
 SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 

@@ -6,12 +6,15 @@ replaces the evaluators it backs (merged last, so it wins). This is the seam eng
 
 from __future__ import annotations
 
+from secloop.alerts import practices as alert_practices
 from secloop.delivery import practices as delivery_practices
 from secloop.deps import practices as deps_practices
 from secloop.iac import practices as iac_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import CONTENT_EVALUATORS
+from secloop.probe import practices as probe_practices
 from secloop.release.canary import practices as canary_practices
+from secloop.release.flags import practices as flag_practices
 from secloop.sast import practices as sast_practices
 from secloop.secrets import practices as secrets_practices
 from secloop.threatmodel import practices as threatmodel_practices
@@ -25,4 +28,7 @@ EVALUATORS: dict[str, Evaluator] = {
     **secrets_practices.EVALUATORS,
     **threatmodel_practices.EVALUATORS,
     **canary_practices.EVALUATORS,
+    **flag_practices.EVALUATORS,
+    **alert_practices.EVALUATORS,
+    **probe_practices.EVALUATORS,
 }

@@ -88,6 +88,7 @@ def open_state(settings: Settings) -> ServerState:
 
 def create_app(settings: Settings) -> FastAPI:
     from secloop.server.api.routes import router as api_router
+    from secloop.server.flags import install as install_flags
     from secloop.server.ops import router as ops_router
     from secloop.server.web.views import mount as mount_web
     from secloop.server.webhooks import router as webhook_router
@@ -118,6 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)
     app.include_router(api_router)
+    install_flags(app, settings.flags_file)
     app.include_router(webhook_router)
     app.include_router(ops_router)
     mount_web(app)

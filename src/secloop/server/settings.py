@@ -35,6 +35,7 @@ OPTIONS: Mapping[str, tuple[str, type]] = {
     "login_rate_per_minute": ("SECLOOP_LOGIN_RATE", int),
     "api_rate_per_minute": ("SECLOOP_API_RATE", int),
     "max_body_bytes": ("SECLOOP_MAX_BODY", int),
+    "flags_file": ("SECLOOP_FLAGS_FILE", str),
 }
 
 
@@ -52,6 +53,7 @@ class Settings:
     login_rate_per_minute: int = 10
     api_rate_per_minute: int = 1200
     max_body_bytes: int = 1024 * 1024
+    flags_file: str | None = None  # the flags file the flag service serves (none: no flag service)
 
     def __post_init__(self) -> None:
         if len(self.secret_key) < MIN_SECRET_KEY:

@@ -5,7 +5,7 @@ need, so a later version can re-read everything without a lossy round-trip throu
 
 The server's tables (revision 0002) follow: users, API tokens and sessions, the audit log, triage of
 findings, delivery events received by the API or webhooks, webhook deliveries seen (replay
-protection) and scan jobs of the workers.
+protection) and scan jobs of the workers. Revision 0003 adds the flag service's run-time toggles.
 """
 
 from __future__ import annotations
@@ -240,4 +240,18 @@ class ScanJobRow(Base):
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FlagToggleRow(Base):
+    """A flag switched on or off at run time in one environment, over the flag service's API."""
+
+    __tablename__ = "flag_toggles"
+    __table_args__ = (UniqueConstraint("flag", "environment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag: Mapped[str] = mapped_column(String(100))
+    environment: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    actor: Mapped[str] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
