@@ -12,5 +12,6 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     patch.setenv("SECLOOP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     # No test reads the user's advisory database; tests that need one import it into their own folder.
     patch.setenv("SECLOOP_OSV_DIR", str(tmp_path_factory.mktemp("osv")))
+    patch.setenv("SECLOOP_REGISTRY_CACHE", str(tmp_path_factory.mktemp("registry")))
     yield
     patch.undo()

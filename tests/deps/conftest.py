@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,3 +106,77 @@ def run_cli(args: list[str]) -> Outcome:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+REGISTRY_FIXTURES = FIXTURES / "registry"
+
+
+@dataclass
+class RegistryServer:
+    """A loopback server answering like PyPI's JSON API, the npm registry and npm's downloads API."""
+
+    base: str
+    requests: list[str]
+
+    @property
+    def pypi(self) -> str:
+        return f"{self.base}/pypi"
+
+    @property
+    def npm(self) -> str:
+        return f"{self.base}/npm"
+
+    @property
+    def downloads(self) -> str:
+        return f"{self.base}/downloads"
+
+
+def _registry_file(path: str) -> Path | None:
+    from urllib.parse import unquote
+
+    parts = path.split("?", 1)[0].split("/")
+    if len(parts) == 4 and parts[1] == "pypi" and parts[3] == "json":
+        return REGISTRY_FIXTURES / "pypi" / f"{unquote(parts[2]).lower()}.json"
+    if len(parts) == 3 and parts[1] == "npm":
+        return REGISTRY_FIXTURES / "npm" / f"{unquote(parts[2]).replace('/', '%2F')}.json"
+    if path.startswith("/downloads/point/last-week/"):
+        name = unquote(path.removeprefix("/downloads/point/last-week/"))
+        return REGISTRY_FIXTURES / "npm-downloads" / f"{name.replace('/', '%2F')}.json"
+    return None
+
+
+@pytest.fixture
+def registry_server() -> Iterator[RegistryServer]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            if self.path == "/pypi/broken/json":
+                self.send_error(500)
+                return
+            found = _registry_file(self.path)
+            if found is None or not found.is_file():
+                self.send_error(404)
+                return
+            body = found.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield RegistryServer(f"http://127.0.0.1:{server.server_address[1]}", seen)
+    finally:
+        server.shutdown()
+        server.server_close()

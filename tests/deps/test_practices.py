@@ -26,6 +26,10 @@ updates:
       interval: weekly
 """
 DEPENDABOT_EVIDENCE = ".github/dependabot.yml:3: dependabot (pip, /) watches dependencies"
+NOT_DAILY = (
+    "no scheduled workflow runs a dependency scan daily: new advisories against unchanged pins are found "
+    "only on the next push (example: docs/commands/scan-deps.md)"
+)
 MISSING_DB = (
     "run `secloop db import PyPI-all.zip` with the OSV export of each ecosystem you use "
     "(https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip); `--db-dir` or "
@@ -45,7 +49,13 @@ def use_db(osv_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_registered_under_the_practice_id() -> None:
-    assert {"build.sca": evaluate_sca} == EVALUATORS
+    assert EVALUATORS["build.sca"] is evaluate_sca
+    assert sorted(EVALUATORS) == [
+        "build.component-health",
+        "build.dependency-cooldown",
+        "build.dependency-freshness",
+        "build.sca",
+    ]
 
 
 @pytest.mark.usefixtures("no_user_db")
@@ -62,6 +72,7 @@ def test_no_database_with_scanning_configured_is_unknown_with_the_fix(tmp_path: 
     )
     assert result.evidence == (
         DEPENDABOT_EVIDENCE,
+        NOT_DAILY,
         f"known vulnerabilities not checked: no advisory database in {tmp_path / 'no-db'}: nothing can be "
         f"checked; {MISSING_DB}",
     )
@@ -88,8 +99,9 @@ def test_vulnerable_pin_fails_with_the_finding(tmp_path: Path, osv_dir: Path) ->
         result.summary == "1 known vulnerability in 1 pinned package version(s) (worst: high): pyyaml 5.3.1"
     )
     assert result.evidence[0] == DEPENDABOT_EVIDENCE
-    assert result.evidence[1].startswith("advisory database: OSV snapshot sha256:")
-    assert result.evidence[2] == "requirements.txt: requirements, 1 pinned package(s)"
+    assert result.evidence[1] == NOT_DAILY
+    assert result.evidence[2].startswith("advisory database: OSV snapshot sha256:")
+    assert result.evidence[3] == "requirements.txt: requirements, 1 pinned package(s)"
     assert [(f.rule_id, str(f.primary), dict(f.properties)["advisory"]) for f in result.findings] == [
         ("DEP-VULN", "requirements.txt:1", "GHSA-8q59-q68h-6hv4")
     ]
@@ -165,3 +177,48 @@ def test_demo_repository_reports_pyyaml(tmp_path: Path) -> None:
         (str(f.primary), dict(f.properties)["advisory"], dict(f.properties)["records"])
         for f in result.findings
     ] == [("requirements.txt:4", "GHSA-8q59-q68h-6hv4", "PYSEC-2021-142")]
+
+
+SCHEDULED = """\
+name: dependency scan
+on:
+  schedule:
+    - cron: "{cron}"
+permissions: {{}}
+jobs:
+  scan:
+    runs-on: ubuntu-latest
+    steps:
+      - run: secloop scan deps . --fail-on high
+"""
+
+
+@pytest.mark.usefixtures("use_db")
+@pytest.mark.parametrize(
+    ("cron", "line"),
+    [
+        (
+            "17 3 * * *",
+            ".github/workflows/deps.yml:4: a scheduled workflow runs the dependency scan daily "
+            "(cron '17 3 * * *')",
+        ),
+        (
+            "0 */6 * * *",
+            ".github/workflows/deps.yml:4: a scheduled workflow runs the dependency scan daily "
+            "(cron '0 */6 * * *')",
+        ),
+        (
+            "17 3 * * 1",
+            ".github/workflows/deps.yml:4: the scheduled dependency scan runs less than daily "
+            "(cron '17 3 * * 1')",
+        ),
+    ],
+)
+def test_daily_scheduled_scan_is_noted(tmp_path: Path, cron: str, line: str) -> None:
+    root = write(
+        tmp_path / "r",
+        {".github/workflows/deps.yml": SCHEDULED.format(cron=cron), "requirements.txt": "idna==3.7\n"},
+    )
+    result = evaluate(root)
+    assert result.status is Status.PASS
+    assert line in result.evidence

@@ -158,7 +158,9 @@ def assert_valid(text: str) -> None:
         (GO, "github.com/gin-gonic/gin", "1.9.1", "pkg:golang/github.com/gin-gonic/gin@v1.9.1"),
         (RUBYGEMS, "rails", "7.1.3", "pkg:gem/rails@7.1.3"),
         (PACKAGIST, "psr/log", "1.1.4", "pkg:composer/psr/log@1.1.4"),
-        ("Maven", "org.example:lib", "1.0", None),
+        ("Maven", "org.example:lib", "1.0", "pkg:maven/org.example/lib@1.0"),
+        ("NuGet", "Newtonsoft.Json", "12.0.3", "pkg:nuget/Newtonsoft.Json@12.0.3"),
+        ("Hex", "phoenix", "1.7.0", None),
     ],
 )
 def test_purl_per_ecosystem(ecosystem: str, name: str, version: str, expected: str | None) -> None:
@@ -333,7 +335,7 @@ def test_cli_nonexistent_path_exits_2(tmp_path: Path) -> None:
 
 
 def test_cli_unknown_format_exits_2(tmp_path: Path) -> None:
-    outcome = run_cli(["sbom", str(tmp_path), "--format", "spdx-json"])
+    outcome = run_cli(["sbom", str(tmp_path), "--format", "spdx-tv"])
     assert outcome.code == 2
-    assert "error: unknown SBOM format 'spdx-json'" in outcome.stderr
-    assert "SPDX is not supported yet" in outcome.stderr
+    assert "error: unknown SBOM format 'spdx-tv'" in outcome.stderr
+    assert "use one of: cyclonedx-json, spdx-json" in outcome.stderr

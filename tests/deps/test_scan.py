@@ -132,7 +132,12 @@ def test_every_ecosystem_is_checked_and_findings_are_exact(tmp_path: Path, db: A
     }
     assert scan.checked == 10
     assert [(s.path, s.line, s.reason) for s in scan.skipped] == [
-        ("java/pom.xml", None, "Maven dependencies are not supported yet: not checked"),
+        (
+            "java/pom.xml",
+            None,
+            "pom.xml: declared versions only; transitive dependencies and inherited versions need Maven "
+            "(`mvn dependency:tree`)",
+        ),
         (
             "tests/fixtures/requirements.txt",
             None,

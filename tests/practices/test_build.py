@@ -32,6 +32,7 @@ def test_catalog_entries_of_the_build_stage() -> None:
     assert practices()["build.dependency-cooldown"].rules == (
         "BUILD-COOLDOWN-MISSING",
         "BUILD-COOLDOWN-SHORT",
+        "DEP-COOLDOWN",
     )
     assert {r.id for r in build.RULES} <= {r.id for r in REGISTRY}
 

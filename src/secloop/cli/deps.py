@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from secloop.inputs import Prepared
 
 if TYPE_CHECKING:
+    from secloop.deps.registry_check import RegistryFacts
     from secloop.deps.scan import DepsScan
 
 FORMAT_NAMES = ("terminal", *sorted(FORMATS))
@@ -58,27 +60,41 @@ def _registry() -> RuleRegistry:
     return RuleRegistry([*REGISTRY, *(r for r in RULES if r.id not in REGISTRY)])
 
 
-def _practice() -> Practice:
-    found = next((p for p in load_catalog() if p.id == PRACTICE), None)
+def _practice(practice_id: str = PRACTICE) -> Practice:
+    found = next((p for p in load_catalog() if p.id == practice_id), None)
     if found is None:  # pragma: no cover - the catalog always has it
-        raise UsageError(f"the catalog has no {PRACTICE} practice")
+        raise UsageError(f"the catalog has no {practice_id} practice")
     return found
 
 
-def _assessment(prepared: Prepared, result: PracticeResult, snapshot: Snapshot) -> Assessment:
+def _assessment(prepared: Prepared, results: list[PracticeResult], snapshot: Snapshot) -> Assessment:
     from secloop.assess import engine_assessment
 
-    return engine_assessment(prepared, [result], "secloop scan deps", snapshots=snapshot.pairs())
+    return engine_assessment(prepared, results, "secloop scan deps", snapshots=snapshot.pairs())
 
 
-def render_terminal(assessment: Assessment, scan: DepsScan, console: Console) -> None:
-    result = assessment.results[0]
-    console.print(Text.assemble(("secloop scan deps ", "bold"), (assessment.target, "bold cyan")))
-    console.print(Text(f"advisories: {scan.snapshot.label()}", style="dim"))
-    for lockfile in scan.lockfiles:
-        console.print(
-            Text(f"lockfile: {lockfile.path} ({lockfile.format}, {lockfile.packages} pinned)", style="dim")
-        )
+def registry_results(prepared: Prepared, facts: RegistryFacts) -> list[PracticeResult]:
+    from secloop.deps.practices import cooldown_result, freshness_result, health_result
+
+    results = []
+    for practice_id, part in (
+        ("build.dependency-cooldown", cooldown_result),
+        ("build.dependency-freshness", freshness_result),
+        ("build.component-health", health_result),
+    ):
+        result = part(Context(prepared.repo, prepared.config, _practice(practice_id)), facts)
+        if facts.since is not None:
+            added = sorted({f"{p.name} {p.version}" for p in facts.considered})
+            note = (
+                f"{len(added)} dependenc(ies) added since {facts.since} ({(facts.since_commit or '')[:12]})"
+            )
+            note += ": " + ", ".join(added[:20]) + (" …" if len(added) > 20 else "") if added else ""
+            result = replace(result, evidence=(note, *result.evidence))
+        results.append(result)
+    return results
+
+
+def _render_result(result: PracticeResult, console: Console) -> None:
     console.print(Text(f"{result.status.value}: {result.summary}"))
     for f in result.findings:
         line = Text("  ")
@@ -93,6 +109,22 @@ def render_terminal(assessment: Assessment, scan: DepsScan, console: Console) ->
         console.print(line)
         if f.fix:
             console.print(Text(f"           fix: {f.fix}", style="dim"))
+
+
+def render_terminal(assessment: Assessment, scan: DepsScan, console: Console) -> None:
+    console.print(Text.assemble(("secloop scan deps ", "bold"), (assessment.target, "bold cyan")))
+    console.print(Text(f"advisories: {scan.snapshot.label()}", style="dim"))
+    for lockfile in scan.lockfiles:
+        console.print(
+            Text(f"lockfile: {lockfile.path} ({lockfile.format}, {lockfile.packages} pinned)", style="dim")
+        )
+    for result in assessment.results:
+        if len(assessment.results) > 1:
+            console.print(Text(result.practice_id, style="bold"))
+        if result.practice_id != PRACTICE:  # the registry practices: what was looked up, and from where
+            for line in result.evidence:
+                console.print(Text(f"  {line}", style="dim"))
+        _render_result(result, console)
     if assessment.skipped:
         console.print(Text("not checked:", style="bold"))
         for s in assessment.skipped:
@@ -141,8 +173,35 @@ def register_scan(scan: typer.Typer) -> None:
             "--include-fixtures",
             help="Also check lockfiles under test, example, docs and vendored folders.",
         ),
+        registry: bool = typer.Option(
+            False,
+            "--registry",
+            help="Also apply the cooldown, freshness and health rules from cached registry metadata.",
+        ),
+        online: bool = typer.Option(
+            False,
+            "--online",
+            help="Fetch registry metadata (PyPI JSON API, npm registry) into the cache; implies --registry.",
+        ),
+        since: str | None = typer.Option(
+            None,
+            "--since",
+            metavar="REF",
+            help="New-dependency gate: list dependencies added since the git REF and apply the registry "
+            "rules to them only; implies --registry.",
+        ),
+        registry_cache: Path | None = typer.Option(
+            None,
+            "--registry-cache",
+            envvar="SECLOOP_REGISTRY_CACHE",
+            help="Registry metadata cache directory (default: the user cache directory, secloop/registry).",
+        ),
     ) -> None:
         """Check every lockfile against the offline OSV advisory database.
+
+        Advisory ignores (`[[ignore]]` with id, package, reason and expiry) and the policy are read
+        from .secloop/deps.toml. With --registry, --online or --since the registry-backed rules run
+        too: DEP-COOLDOWN, DEP-OUTDATED, DEP-UNMAINTAINED, DEP-YANKED, DEP-LITTLE-USED.
 
         Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or input error, or no advisory
         database imported (nothing could be checked); 3 internal error.
@@ -150,8 +209,10 @@ def register_scan(scan: typer.Typer) -> None:
         if fmt not in FORMAT_NAMES:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
         check_fail_on(fail_on)
+        from secloop.deps.ignores import apply_ignores
         from secloop.deps.practices import vulnerability_result
         from secloop.deps.scan import scan_repo
+        from secloop.deps.settings import load_settings, now_utc
 
         db = AdvisoryDB.open(resolve_dir(db_dir))
         only = None
@@ -163,8 +224,27 @@ def register_scan(scan: typer.Typer) -> None:
         prepared = prepare(path, config, use_baseline=not no_baseline)
         prepared = with_fail_on(prepared, fail_on)
         scan = scan_repo(prepared.repo, db, include_fixtures=include_fixtures, only=only)
-        result = vulnerability_result(Context(prepared.repo, prepared.config, _practice()), scan)
-        assessment = _assessment(prepared, result, db.snapshot)
+        today = now_utc().date()
+        loaded = load_settings(prepared.repo.root, today=today)
+        applied = apply_ignores(scan.findings, loaded, today)
+        prepared = replace(prepared, suppressions=prepared.suppressions + applied.entries)
+        ctx = Context(prepared.repo, prepared.config, _practice())
+        results = [vulnerability_result(ctx, scan, ignores=applied)]
+        if registry or online or since is not None:
+            from secloop.deps.registry_check import registry_facts
+
+            facts = registry_facts(
+                prepared.repo,
+                scan.inventory,
+                loaded,
+                online=online,
+                db=db,
+                now=now_utc(),
+                since=since,
+                cache_dir=registry_cache,
+            )
+            results += registry_results(prepared, facts)
+        assessment = _assessment(prepared, results, db.snapshot)
         if output is not None:
             write_atomic(output, render(assessment, scan, fmt, color=False))
         elif fmt == "terminal":
@@ -196,7 +276,7 @@ def _status_document(snapshot: Snapshot) -> dict[str, object]:
     }
 
 
-SBOM_FORMATS = ("cyclonedx-json",)
+SBOM_FORMATS = ("cyclonedx-json", "spdx-json")
 
 
 def register_sbom(app: typer.Typer) -> None:
@@ -209,7 +289,7 @@ def register_sbom(app: typer.Typer) -> None:
             "cyclonedx-json",
             "--format",
             "-f",
-            help="cyclonedx-json (CycloneDX 1.6; SPDX is not supported yet).",
+            help="cyclonedx-json (CycloneDX 1.6) or spdx-json (SPDX 2.3).",
         ),
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the SBOM to FILE (atomically)."
@@ -221,7 +301,7 @@ def register_sbom(app: typer.Typer) -> None:
             help="Also list lockfiles under test, example, docs and vendored folders.",
         ),
     ) -> None:
-        """Write a CycloneDX 1.6 SBOM of every dependency the lockfiles pin.
+        """Write a CycloneDX 1.6 or SPDX 2.3 SBOM of every dependency the lockfiles pin.
 
         One component per package version, with its purl, direct or transitive, and the lockfiles
         that pin it. The same commit gives byte-identical output. Dependencies that are not pinned
@@ -232,7 +312,7 @@ def register_sbom(app: typer.Typer) -> None:
         if fmt not in SBOM_FORMATS:
             raise UsageError(
                 f"unknown SBOM format {fmt!r}",
-                hint=f"use one of: {', '.join(SBOM_FORMATS)} (SPDX is not supported yet)",
+                hint=f"use one of: {', '.join(SBOM_FORMATS)}",
             )
         from secloop.deps.sbom import build
         from secloop.deps.scan import inventory
@@ -246,7 +326,12 @@ def register_sbom(app: typer.Typer) -> None:
         prepared = prepare(path, config, use_baseline=False)
         repo = prepared.repo
         inv = inventory(repo, include_fixtures=include_fixtures, only=only)
-        sbom = build(inv, repo.root.name, as_of(repo))
+        if fmt == "spdx-json":
+            from secloop.deps.spdx import build_spdx
+
+            sbom = build_spdx(inv, repo.root.name, as_of(repo))
+        else:
+            sbom = build(inv, repo.root.name, as_of(repo))
         if output is not None:
             write_atomic(output, sbom.text)
         else:
@@ -288,6 +373,49 @@ def register(app: typer.Typer) -> None:
         if len(report.problems) > 10:
             typer.echo(f"warning: … and {len(report.problems) - 10} more record(s) not imported", err=True)
         typer.echo(f"snapshot: {report.snapshot.label()} in {report.snapshot.directory}")
+
+    @group.command("sync")
+    def sync_command(
+        ecosystem: list[str] = typer.Option(
+            [],
+            "--ecosystem",
+            "-e",
+            help="OSV ecosystem to download (repeatable; default: the ecosystems already imported).",
+        ),
+        url: list[str] = typer.Option(
+            [], "--url", help="Download this all.zip instead (repeatable; e.g. a mirror or an internal copy)."
+        ),
+        base_url: str | None = typer.Option(
+            None,
+            "--base-url",
+            envvar="SECLOOP_OSV_URL",
+            help="Base of the OSV exports (default: the official osv-vulnerabilities bucket).",
+        ),
+        db_dir: Path | None = DB_DIR_OPTION,
+    ) -> None:
+        """Download the OSV export of each ecosystem (network, opt-in) and import it.
+
+        Unchanged exports are not downloaded again (ETag / If-Modified-Since). A failed or incomplete
+        download leaves the previous snapshot in place.
+
+        Exit codes: 0 synced or already current; 2 download failed, not an OSV export, or nothing to
+        sync; 3 internal error.
+        """
+        from secloop.deps.sync import sync, targets
+
+        directory = resolve_dir(db_dir)
+        for done in sync(directory, targets(directory, ecosystem, url, base_url)):
+            if done.report is None:
+                typer.echo(f"{done.url}: not modified")
+                continue
+            for eco in done.report.imported:
+                typer.echo(
+                    f"{done.url}: {done.size:,} bytes; imported {eco.name}: {eco.advisories:,} advisories, "
+                    f"{eco.content_hash[:19]}, newest modified {eco.newest_modified[:10]}"
+                )
+        snapshot = read_snapshot(directory)
+        if snapshot is not None:
+            typer.echo(f"snapshot: {snapshot.label()} in {snapshot.directory}")
 
     @group.command("status")
     def status_command(

@@ -48,6 +48,7 @@ GROUPS: dict[str, str] = {
     "flags": "flags",
     "alerts": "alerts",
     "probe": "probe",
+    "posture": "posture",
 }
 SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 

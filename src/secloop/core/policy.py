@@ -120,6 +120,10 @@ def apply_policy(
             suppression = None if config.audit else _inline_suppression(finding, read_line, notes)
             if suppression is None:
                 suppression = _file_suppression(finding, suppressions, today, notes)
+            if suppression is None and not config.audit:
+                # An engine's own ignore list (e.g. the dependency engine's advisory ignores, each with a
+                # reason and an expiry) arrives as a suppression already set on the finding.
+                suppression = finding.suppression
             state = BaselineState.UNCHANGED if finding.fingerprint in known else BaselineState.NEW
             findings.append(finding.with_policy(suppression, state))
         evidence = result.evidence + tuple(

@@ -13,6 +13,8 @@ CRATES = "crates.io"
 GO = "Go"
 RUBYGEMS = "RubyGems"
 PACKAGIST = "Packagist"
+MAVEN = "Maven"
+NUGET = "NuGet"
 
 _PEP503 = re.compile(r"[-_.]+")
 

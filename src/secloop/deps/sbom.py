@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from secloop import __version__
 from secloop.core.model import Skipped
-from secloop.deps.model import CRATES, GO, NPM, PACKAGIST, PYPI, RUBYGEMS, Package
+from secloop.deps.model import CRATES, GO, MAVEN, NPM, NUGET, PACKAGIST, PYPI, RUBYGEMS, Package
 from secloop.deps.scan import Inventory
 
 SPEC_VERSION = "1.6"
@@ -32,6 +32,8 @@ PURL_TYPES = {
     GO: "golang",
     RUBYGEMS: "gem",
     PACKAGIST: "composer",
+    MAVEN: "maven",
+    NUGET: "nuget",
 }
 
 
@@ -49,6 +51,8 @@ def purl(ecosystem: str, name: str, version: str) -> str | None:
         name = name.lower().replace("_", "-")
     if ecosystem == GO and not version.startswith("v"):
         version = "v" + version  # the parser drops Go's "v"; the golang purl keeps the module's version
+    if ecosystem == MAVEN:
+        name = name.replace(":", "/", 1)  # group:artifact -> namespace/name
     path = "/".join(_segment(part) for part in name.split("/") if part)
     return f"pkg:{kind}/{path}@{_segment(version)}"
 

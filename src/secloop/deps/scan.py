@@ -8,12 +8,12 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-from secloop.core.errors import UsageError
+from secloop.core.errors import InputError, Place, UsageError
 from secloop.core.model import Finding, Skipped
 from secloop.deps.db import AdvisoryDB, Snapshot
 from secloop.deps.model import Package, ParseResult
 from secloop.deps.parsers import PARSERS
-from secloop.deps.parsers.interface import LockfileParser, basename, sibling
+from secloop.deps.parsers.interface import MALFORMED, LockfileParser, basename, is_malformed, sibling
 from secloop.deps.parsers.toml_lines import pyproject_direct
 from secloop.deps.vulns import check
 from secloop.sources.repo import Repo
@@ -32,15 +32,19 @@ _LOCKS_FOR = {
     "Gemfile": ("Gemfile.lock",),
     "gems.rb": ("gems.locked",),
     "composer.json": ("composer.lock",),
-    "pyproject.toml": ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "requirements.txt"),
+    "pyproject.toml": (
+        "poetry.lock",
+        "uv.lock",
+        "pdm.lock",
+        "pylock.toml",
+        "Pipfile.lock",
+        "requirements.txt",
+    ),
+    "build.gradle": ("gradle.lockfile",),
+    "build.gradle.kts": ("gradle.lockfile",),
 }
 _UNSUPPORTED = {
-    "pom.xml": "Maven",
-    "build.gradle": "Gradle",
-    "build.gradle.kts": "Gradle",
-    "gradle.lockfile": "Gradle",
-    "packages.lock.json": "NuGet",
-    "packages.config": "NuGet",
+    "packages.config": "NuGet packages.config",
     "bun.lockb": "Bun",
     "bun.lock": "Bun",
     "mix.lock": "Hex",
@@ -158,6 +162,14 @@ def inventory(repo: Repo, *, include_fixtures: bool = False, only: str | None = 
             )
             continue
         parsed = parser.parse(rel, text, lambda other: read_lockfile(repo, other))
+        if only is not None:
+            bad = next((s for s in parsed.skipped if is_malformed(s)), None)
+            if bad is not None:  # a file given explicitly must be readable: exit 2, not a silent skip
+                raise InputError(
+                    bad.reason.removesuffix(MALFORMED),
+                    place=Place(rel, bad.line),
+                    hint=f"fix the file, or give the folder to list it as not checked ({parser.name})",
+                )
         result = result + parsed
         lockfiles.append(Lockfile(rel, parser.name, len(parsed.packages)))
     unique = tuple(dict.fromkeys(result.packages))

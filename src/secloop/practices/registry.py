@@ -10,6 +10,7 @@ from secloop.alerts import practices as alert_practices
 from secloop.delivery import practices as delivery_practices
 from secloop.deps import practices as deps_practices
 from secloop.iac import practices as iac_practices
+from secloop.pipeline.posture import practices as posture_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import CONTENT_EVALUATORS
 from secloop.probe import practices as probe_practices
@@ -31,4 +32,6 @@ EVALUATORS: dict[str, Evaluator] = {
     **flag_practices.EVALUATORS,
     **alert_practices.EVALUATORS,
     **probe_practices.EVALUATORS,
+    # last: wraps the pipeline evaluators above with the saved API posture
+    **posture_practices.EVALUATORS,
 }

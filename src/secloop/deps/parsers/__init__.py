@@ -7,12 +7,17 @@ from secloop.deps.parsers import (
     composer_lock,
     gemfile_lock,
     go_mod,
+    gradle_lockfile,
+    maven_pom,
+    nuget_lock,
     package_lock,
     pdm_lock,
     pipfile_lock,
     pnpm_lock,
     poetry_lock,
+    pylock,
     requirements,
+    sbom_input,
     uv_lock,
     yarn_lock,
 )
@@ -32,6 +37,12 @@ PARSERS: tuple[LockfileParser, ...] = (
     go_mod.SUM_PARSER,
     gemfile_lock.PARSER,
     composer_lock.PARSER,
+    pylock.PARSER,
+    gradle_lockfile.PARSER,
+    maven_pom.PARSER,
+    nuget_lock.PARSER,
+    sbom_input.CYCLONEDX,
+    sbom_input.SPDX,
 )
 
 

@@ -34,9 +34,15 @@ class LockfileParser(ABC):
         """Every pinned package of the file, with its line; never raises on malformed input."""
 
     def malformed(self, path: str, why: str, line: int | None = None) -> ParseResult:
-        return ParseResult(
-            (), (Skipped(path, f"{self.name}: {why}; its dependencies were not checked", line),)
-        )
+        return ParseResult((), (Skipped(path, f"{self.name}: {why}{MALFORMED}", line),))
+
+
+#: ends the reason of a file a parser could not read at all (see `is_malformed`)
+MALFORMED = "; its dependencies were not checked"
+
+
+def is_malformed(skipped: Skipped) -> bool:
+    return skipped.reason.endswith(MALFORMED)
 
 
 def basename(path: str) -> str:
