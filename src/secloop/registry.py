@@ -6,6 +6,7 @@ from secloop.alerts.rules import RULES as ALERT_RULES
 from secloop.core.rules import RuleRegistry
 from secloop.deps.rules import RULES as DEPS_RULES
 from secloop.iac.rules import RULES as IAC_RULES
+from secloop.monitor.rules import RULES as MONITOR_RULES
 from secloop.pipeline.posture.rules import RULES as POSTURE_RULES
 from secloop.pipeline.rules import RULES as PIPELINE_ENGINE_RULES
 from secloop.practices.evaluators import (
@@ -39,6 +40,7 @@ REGISTRY = RuleRegistry(
         *ALERT_RULES,
         *PROBE_RULES,
         *POSTURE_RULES,
+        *MONITOR_RULES,
         *plan.RULES,
         *code.RULES,
         *build.RULES,

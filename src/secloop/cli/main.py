@@ -49,6 +49,7 @@ GROUPS: dict[str, str] = {
     "alerts": "alerts",
     "probe": "probe",
     "posture": "posture",
+    "monitor": "monitor",
 }
 SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 

@@ -1,1 +1,7 @@
-"""Monitor: security events from logs, detections and the security metrics exporter."""
+"""Monitor: security events from logs, detections and the security metrics exporter.
+
+sources (syslog/sshd, access, JSON, Kubernetes audit lines) -> `parsers`/`syslog` (OWASP Logging
+Vocabulary events) -> `stream` (batch merge, follow) -> `engine.Monitor` (`detect`: thresholds with
+hysteresis; `metrics`: Prometheus text) -> `render` (terminal, secloop.monitor/v1 JSON).
+`practices` backs `monitor.failed-logon-metrics`; `rules` holds the rules it may raise.
+"""

@@ -10,6 +10,7 @@ from secloop.alerts import practices as alert_practices
 from secloop.delivery import practices as delivery_practices
 from secloop.deps import practices as deps_practices
 from secloop.iac import practices as iac_practices
+from secloop.monitor import practices as monitor_practices
 from secloop.pipeline.posture import practices as posture_practices
 from secloop.practices.base import Evaluator
 from secloop.practices.evaluators import CONTENT_EVALUATORS
@@ -32,6 +33,7 @@ EVALUATORS: dict[str, Evaluator] = {
     **flag_practices.EVALUATORS,
     **alert_practices.EVALUATORS,
     **probe_practices.EVALUATORS,
+    **monitor_practices.EVALUATORS,
     # last: wraps the pipeline evaluators above with the saved API posture
     **posture_practices.EVALUATORS,
 }
