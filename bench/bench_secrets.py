@@ -8,10 +8,12 @@ Usage: python bench/bench_secrets.py [--commits N] [--runs N] [--skip-detect-sec
 2. The history repository is built once by bench/bench_secrets_repo.py (cached under bench/.work/).
 3. Full history, `--runs` times each, alternating so both tools see the same machine load:
        gitleaks git REPO --no-banner -f json -r OUT --exit-code 0 --log-level error
-       python bench/bench_secrets_cli.py REPO --history -f json -o OUT
-   and the ratio of the medians. Findings are compared as sets of SHA-256 of the secret values
-   (gitleaks reports each commit's copy separately; secloop one finding per rule and secret), and
-   against the planted secrets the builder recorded.
+       python bench/bench_secrets_cli.py REPO --history --no-cache -f json -o OUT
+   and the ratio of the medians (--no-cache: secloop reads every blob in every run, as gitleaks does).
+   The CPU time (user+sys, child processes included) of each run is reported too: it depends less on
+   the machine's load. Findings are compared as sets of SHA-256 of the secret values (gitleaks
+   reports each commit's copy separately; secloop one finding per rule and secret), and against the
+   planted secrets the builder recorded.
 4. Pre-commit: a ≤ 100 kB staged change in a copy of a small repository, timed as a new process:
        gitleaks git --pre-commit --staged REPO   versus   bench_secrets_cli.py REPO --staged
 5. detect-secrets has no history mode: it is timed on the working tree of the repository
@@ -24,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -40,10 +43,22 @@ CLI = [str(PYTHON), str(HERE / "bench_secrets_cli.py")]
 ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
 
-def timed(cmd: list[str], ok: tuple[int, ...] = (0, 1)) -> float:
+CPU: dict[str, list[float]] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], ok: tuple[int, ...] = (0, 1), label: str = "") -> float:
+    """Wall seconds of the command; its CPU time (user+sys, children included) goes to CPU[label]."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, env=ENV, check=False)
     elapsed = time.perf_counter() - started
+    if label:
+        CPU.setdefault(label, []).append(_children_cpu() - cpu)
     if proc.returncode not in ok:
         sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr.decode()[-2000:]}")
     return elapsed
@@ -64,13 +79,15 @@ def history(repo: Path, runs: int) -> dict[str, object]:
     gl_out, sl_out = WORK / "gitleaks-history.json", WORK / "secloop-history.json"
     gl_cmd = [str(PEERS / "gitleaks"), "git", str(repo), "--no-banner", "-f", "json", "-r", str(gl_out)]
     gl_cmd += ["--exit-code", "0", "--log-level", "error"]
-    sl_cmd = [*CLI, str(repo), "--history", "-f", "json", "-o", str(sl_out)]
+    # --no-cache: every blob is read and scanned in every run, as gitleaks does (the incremental
+    # blob cache is measured by bench_secrets_rescan.py).
+    sl_cmd = [*CLI, str(repo), "--history", "--no-cache", "-f", "json", "-o", str(sl_out)]
     timed(sl_cmd)  # warm the Hyperscan database cache once, as any second run on a machine would
     gl_times: list[float] = []
     sl_times: list[float] = []
     for _ in range(runs):
-        gl_times.append(timed(gl_cmd))
-        sl_times.append(timed(sl_cmd))
+        gl_times.append(timed(gl_cmd, label="gitleaks"))
+        sl_times.append(timed(sl_cmd, label="secloop"))
     gl_set, gl_count = gitleaks_secrets(gl_out)
     sl_set, sl_count = secloop_secrets(sl_out)
     planted = json.loads((repo.parent / f"{repo.name}.planted.json").read_text())["planted"]
@@ -79,6 +96,10 @@ def history(repo: Path, runs: int) -> dict[str, object]:
         "gitleaks_s": gl_times,
         "secloop_s": sl_times,
         "ratio": statistics.median(gl_times) / statistics.median(sl_times),
+        "gitleaks_cpu_s": CPU["gitleaks"],
+        "secloop_cpu_s": CPU["secloop"],
+        "cpu_ratio": statistics.median(CPU["gitleaks"]) / statistics.median(CPU["secloop"]),
+        "load_average": os.getloadavg(),
         "gitleaks_findings": gl_count,
         "gitleaks_unique_secrets": len(gl_set),
         "secloop_findings": sl_count,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,8 +52,18 @@ def one_commit(repo: Path, n: int) -> None:
     git(repo, "commit", "-q", "-m", f"rescan commit {n}")
 
 
+CPU: dict[str, list[float]] = {"terminal": [], "json": []}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def scan(repo: Path, env: dict[str, str], *extra: str, fmt: str = "json") -> tuple[float, dict[str, object]]:
+    """Wall time of one CLI process; its CPU time (with its git children) goes to CPU[fmt]."""
     out = WORK / f"rescan-report.{fmt}"
+    cpu = _children_cpu()
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, str(CLI), str(repo), "--history", "-f", fmt, "-o", str(out), *extra],
@@ -61,6 +72,7 @@ def scan(repo: Path, env: dict[str, str], *extra: str, fmt: str = "json") -> tup
         capture_output=True,
     )
     seconds = time.perf_counter() - started
+    CPU[fmt].append(_children_cpu() - cpu)
     return seconds, json.loads(out.read_text("utf-8")) if fmt == "json" else {}
 
 
@@ -105,6 +117,7 @@ def main() -> None:
         shutil.copy(db, cache / db.name)
         shutil.copy(db.with_suffix(".json"), cache / db.with_suffix(".json").name)
     cold, _ = scan(clone, env)
+    CPU["json"].clear()
     times: list[float] = []
     terminal: list[float] = []
     report: dict[str, object] = {}
@@ -115,6 +128,7 @@ def main() -> None:
         one_commit(clone, 2 * n + 1)
         seconds, report = scan(clone, env)
         times.append(seconds)
+    cpu_series = {label: list(series) for label, series in CPU.items()}
     uncached, reference = scan(clone, env, "--no-cache")
     found = finding_keys(report)
     same = bool(found) and found == finding_keys(reference)
@@ -122,6 +136,9 @@ def main() -> None:
     for label, series in (("terminal", terminal), ("json", times)):
         listed = ", ".join(f"{t:.2f} s" for t in series)
         print(f"re-scan after one new commit, {label}: {listed} (median {statistics.median(series):.2f} s)")
+        cpu = cpu_series[label]
+        print(f"  CPU (user+sys, git included): median {statistics.median(cpu):.2f} s, min {min(cpu):.2f} s")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
     print(f"{len(found)} findings, identical (rule, fingerprint, locations) to the --no-cache scan: {same}")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from secloop.cli.hook import install
 from secloop.core.config import Config
 from secloop.core.enums import Status
 from secloop.core.model import PracticeResult
@@ -95,9 +96,24 @@ def test_push_protection_without_a_hook_names_the_command(tmp_path: Path) -> Non
     write(tmp_path, {"README.md": "x\n"})
     result = evaluate(tmp_path, "code.push-protection")
     assert result.status is Status.FAIL
-    assert (
-        result.evidence[-1] == f"a pre-commit hook can run `{HOOK_COMMAND}` (blocks the commit on a secret)"
+    assert result.evidence[-2:] == (
+        f"a pre-commit hook can run `{HOOK_COMMAND}` (blocks the commit on a secret)",
+        "`secloop hook install pre-commit|pre-push` installs the hooks; `secloop hook install pre-receive` "
+        "protects the server",
     )
+
+
+def test_a_hook_installed_in_this_clone_only_is_partial(tmp_path: Path) -> None:
+    repo = init(tmp_path / "r")
+    write(repo, {"README.md": "x\n"})
+    install("pre-commit", repo, False, None, [])
+    result = evaluate(repo, "code.push-protection")
+    assert result.status is Status.PARTIAL
+    assert (
+        result.summary
+        == "a secloop hook runs in this clone only; nothing in the repository makes other clones run one"
+    )
+    assert ".git/hooks/pre-commit: secloop pre-commit hook installed (this clone only)" in result.evidence
 
 
 def test_push_protection_with_a_secloop_hook_is_partial(tmp_path: Path) -> None:

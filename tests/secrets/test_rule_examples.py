@@ -17,7 +17,7 @@ from tests.secrets.conftest import engine
 RULE_FILES = Path(__file__).parents[2] / "src" / "secloop" / "secrets" / "rules"
 FAMILIES = {
     "ai", "atlassian", "aws", "azure", "cloud", "connections", "devtools", "gcp", "generic", "github",
-    "gitlab", "hashicorp", "keys", "messaging", "payments", "registries", "slack", "social",
+    "gitlab", "hashicorp", "keys", "messaging", "payments", "registries", "saas", "slack", "social",
 }  # fmt: skip
 
 TP = [(spec, i, t) for spec in SPECS for i, t in enumerate(spec.tp)]
@@ -52,7 +52,7 @@ def test_on_disk_templates_do_not_match_their_rule() -> None:
 def test_at_least_one_example_of_each_kind_and_unique_upper_kebab_ids() -> None:
     assert all(spec.tp and spec.fp for spec in SPECS)
     assert all(RULE_ID.match(spec.id) and spec.id.startswith("SECRET-") for spec in SPECS)
-    assert len({spec.id for spec in SPECS}) == len(SPECS) >= 150
+    assert len({spec.id for spec in SPECS}) == len(SPECS) >= 220
 
 
 def test_every_family_has_a_rule_file_with_a_header_explaining_the_examples() -> None:

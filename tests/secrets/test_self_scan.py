@@ -10,12 +10,16 @@ ROOT = Path(__file__).parents[2]
 MINE = (
     "src/secloop/secrets",
     "src/secloop/cli/secrets.py",
+    "src/secloop/cli/hook.py",
     "tests/secrets",
     "tests/fixtures/secrets",
     "docs/commands/scan-secrets.md",
+    "docs/commands/hook.md",
     "bench/bench_secrets.py",
     "bench/bench_secrets_repo.py",
     "bench/bench_secrets_cli.py",
+    "bench/bench_secrets_corpus.py",
+    "bench/bench_secrets_rescan.py",
 )
 
 

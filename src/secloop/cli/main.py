@@ -50,6 +50,7 @@ GROUPS: dict[str, str] = {
     "probe": "probe",
     "posture": "posture",
     "monitor": "monitor",
+    "hook": "hook",
 }
 SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 

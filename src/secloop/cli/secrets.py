@@ -6,6 +6,9 @@ import io
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from secloop.core.rules import RuleRegistry
 from secloop.inputs import Prepared, prepare
 from secloop.report.terminal import SEVERITY_STYLE
 from secloop.secrets.gitleaks import load_gitleaks_config
-from secloop.secrets.rules import SPECS, as_rule
+from secloop.secrets.rules import RULES, SPECS, as_rule
 from secloop.secrets.scan import (
     MAX_FILE_BYTES,
     SecretsScan,
@@ -79,6 +82,7 @@ def _scan(
     max_bytes: int,
     use_baseline: bool,
     use_cache: bool = True,
+    on_blob: Callable[[int, int], None] | None = None,
 ) -> tuple[SecretsScan, Prepared | None]:
     engine = get_engine(None if rules is SPECS else rules)
     if len(paths) == 1 and paths[0].is_dir():
@@ -93,7 +97,8 @@ def _scan(
         if mode == "staged":
             return scan_staged(root, engine, max_bytes), prepared
         cache = blob_cache(engine, max_bytes) if use_cache else None
-        return scan_history(root, engine, since if mode == "since" else None, max_bytes, cache), prepared
+        since_ref = since if mode == "since" else None
+        return scan_history(root, engine, since_ref, max_bytes, cache, on_blob=on_blob), prepared
     if mode != "tree":
         raise UsageError(
             f"--{mode} scans a repository: give one directory", hint="e.g. secloop scan secrets . --history"
@@ -173,6 +178,9 @@ def render_terminal(assessment: Assessment, scan: SecretsScan, seconds: float, c
         if f.primary:
             line.append(f"{f.primary} ", style="blue")
         line.append(f.message)
+        verified = dict(f.properties).get("verified")
+        if verified is not None:
+            line.append(f"  [verified: {verified}]", style="bold red" if verified == "true" else "dim")
         if f.suppression is not None:
             line.append(f"  [suppressed ({f.suppression.kind}): {f.suppression.reason}]", style="dim")
         elif not f.active:
@@ -205,16 +213,73 @@ def render_terminal(assessment: Assessment, scan: SecretsScan, seconds: float, c
 
 
 def render(assessment: Assessment, fmt: str, rules: tuple[SecretRule, ...]) -> str:
+    """JSON or SARIF, with only the secrets rules: importing every engine's registry would cost more
+    than an incremental scan itself (the renderers describe only the rules that have findings)."""
     from secloop.practices.catalog import load_catalog
-    from secloop.registry import REGISTRY
-    from secloop.report.formats import FORMATS as RENDERERS
+    from secloop.report import json_v1, sarif
     from secloop.report.interface import RenderInput
 
-    registry = RuleRegistry(REGISTRY)
+    registry = RuleRegistry(RULES)
     for spec in rules:
         if spec.id not in registry:
             registry.add(as_rule(spec))
-    return RENDERERS[fmt](RenderInput(assessment, registry, load_catalog()))
+    renderer = json_v1.render if fmt == "json" else sarif.render
+    return renderer(RenderInput(assessment, registry, load_catalog()))
+
+
+@contextmanager
+def progress(mode: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A live count of blobs and bytes on stderr for history scans, only when stderr is a terminal.
+
+    The report goes to stdout (or --output), so JSON and SARIF never see it.
+    """
+    if mode not in ("history", "since") or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("scanning history: {task.fields[blobs]} blobs, {task.fields[mb]:.1f} MB"),
+        TimeElapsedColumn(),
+        console=Console(file=sys.stderr),
+        transient=True,
+    )
+    task = bar.add_task("history", total=None, blobs=0, mb=0.0)
+    last = [0.0]
+
+    def update(blobs: int, size: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.1:  # refreshing per blob would cost more than the scan of small blobs
+            last[0] = now
+            bar.update(task, blobs=blobs, mb=size / 1_000_000)
+
+    with bar:
+        yield update
+
+
+def verify(
+    result: SecretsScan, prepared: Prepared | None, rules: tuple[SecretRule, ...], settings_file: Path | None
+) -> SecretsScan:
+    """Opt-in: ask the providers whether each found credential works (see secloop.secrets.verify)."""
+    from secloop.secrets.gitio import run_git
+    from secloop.secrets.verify import Verifier, load_settings, verify_findings
+
+    root = prepared.repo.root if prepared is not None else None
+    if settings_file is None and root is not None:
+        settings_file = root / ".secloop" / "verify.toml"
+    settings = load_settings(settings_file)
+
+    def read(path: str, blob: str | None) -> bytes | None:
+        try:
+            if blob is not None and root is not None:
+                return run_git(root, "cat-file", "blob", blob)
+            return (root / path if root is not None else Path(path)).read_bytes()
+        except (OSError, UsageError):
+            return None
+
+    engine = get_engine(None if rules is SPECS else rules)
+    return replace(result, findings=verify_findings(result.findings, engine, read, Verifier(settings)))
 
 
 def register(scan: typer.Typer) -> None:
@@ -257,6 +322,16 @@ def register(scan: typer.Typer) -> None:
             "--no-cache",
             help="History scans: read every blob again instead of reusing the scanned-blob cache.",
         ),
+        live: bool = typer.Option(
+            False,
+            "--verify",
+            help="Ask the provider whether each credential works (network; allowlisted endpoints only).",
+        ),
+        verify_config: Path | None = typer.Option(
+            None,
+            "--verify-config",
+            help="Verification settings (allowlist, base URLs, timeout, rate); default .secloop/verify.toml.",
+        ),
     ) -> None:
         """Find secrets (tokens, keys, passwords) and report each once, redacted, with every location.
 
@@ -268,9 +343,19 @@ def register(scan: typer.Typer) -> None:
         mode = _mode(history, staged, since)
         rules = _rules(config)
         started = time.perf_counter()
-        result, prepared = _scan(
-            list(paths or [Path(".")]), mode, since, rules, max_file_size, not no_baseline, not no_cache
-        )
+        with progress(mode) as on_blob:
+            result, prepared = _scan(
+                list(paths or [Path(".")]),
+                mode,
+                since,
+                rules,
+                max_file_size,
+                not no_baseline,
+                not no_cache,
+                on_blob,
+            )
+        if live:
+            result = verify(result, prepared, rules, verify_config)
         settings = with_overrides(prepared.config if prepared else Config(), fail_on, audit)
         assessment = _assessment(result, prepared, settings)
         seconds = time.perf_counter() - started

@@ -118,11 +118,16 @@ class Blob:
 
 
 def history_blobs(
-    root: Path, revisions: Iterable[str], max_bytes: int, known: Container[str] | None = None
+    root: Path,
+    revisions: Iterable[str],
+    max_bytes: int,
+    known: Container[str] | None = None,
+    strict: bool = False,
 ) -> Iterator[Blob]:
     """Each blob reachable from the revisions exactly once, streamed: `rev-list` feeds `cat-file`.
 
-    Blobs in `known` are not read: they come last, as Blob(known=True) with no data.
+    Blobs in `known` are not read: they come last, as Blob(known=True) with no data. A blob git
+    cannot read is skipped (a partial clone) or, when `strict`, an error.
     """
     lister = subprocess.Popen(
         git_command(root, "rev-list", "--objects", "--filter=object:type=blob", *revisions, "--"),
@@ -182,6 +187,8 @@ def history_blobs(
                     return
                 parts = header.rstrip(b"\n").split(b" ", 3)
                 if len(parts) < 3:
+                    if strict:
+                        raise OSError(f"object {header.decode('ascii', 'replace').strip()}")
                     continue  # "<oid> missing": a blob a partial clone does not have
                 kind, oid, size = parts[0], parts[1].decode(), int(parts[2])
                 path = parts[3].decode("utf-8", "surrogateescape") if len(parts) > 3 else ""

@@ -7,9 +7,11 @@ from secloop.core.model import Finding, PracticeResult
 from secloop.practices.base import Context, Evaluator
 from secloop.practices.evaluators.code import _secret_scanning, evaluate_push_protection
 from secloop.secrets.gitio import GitError
+from secloop.secrets.push import HOOK_MARKER
 from secloop.secrets.scan import SecretsScan, merge_scans, scan_history, scan_tree
 
 HOOK_COMMAND = "secloop scan secrets --staged"
+INSTALL_HINT = "secloop hook install pre-commit|pre-push"
 _EVIDENCE_LIMIT = 20
 
 
@@ -78,16 +80,37 @@ def evaluate_secrets(ctx: Context) -> PracticeResult:
     return ctx.result(Status.PASS, f"no secret found in {scope}", evidence, skipped=result.skipped)
 
 
+def _installed_hooks(ctx: Context) -> list[str]:
+    """Hooks `secloop hook install` wrote into this clone: real, but nothing makes other clones run them."""
+    found: list[str] = []
+    for name in ("pre-commit", "pre-push"):
+        try:
+            text = (ctx.repo.root / ".git" / "hooks" / name).read_text("utf-8", "replace")
+        except OSError:
+            continue
+        if HOOK_MARKER in text:
+            found.append(f".git/hooks/{name}: secloop {name} hook installed (this clone only)")
+    return found
+
+
 def evaluate_push_protection_with_engine(ctx: Context) -> PracticeResult:
     """The configured hooks decide it; when none scans for secrets, say which command would."""
     result = evaluate_push_protection(ctx)
-    if result.status is Status.FAIL:
-        evidence = (
-            *result.evidence,
-            f"a pre-commit hook can run `{HOOK_COMMAND}` (blocks the commit on a secret)",
+    if result.status is not Status.FAIL:
+        return result
+    installed = _installed_hooks(ctx)
+    evidence = (
+        *result.evidence,
+        *installed,
+        f"a pre-commit hook can run `{HOOK_COMMAND}` (blocks the commit on a secret)",
+        f"`{INSTALL_HINT}` installs the hooks; `secloop hook install pre-receive` protects the server",
+    )
+    if installed:
+        summary = (
+            "a secloop hook runs in this clone only; nothing in the repository makes other clones run one"
         )
-        return ctx.result(result.status, result.summary, evidence, result.findings, result.skipped)
-    return result
+        return ctx.result(Status.PARTIAL, summary, evidence, result.findings, result.skipped)
+    return ctx.result(result.status, result.summary, evidence, result.findings, result.skipped)
 
 
 EVALUATORS: dict[str, Evaluator] = {

@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -457,16 +457,24 @@ def scan_history(
     since: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     cache: BlobCache | None = None,
+    revisions: Sequence[str] | None = None,
+    on_blob: Callable[[int, int], None] | None = None,
+    strict: bool = False,
 ) -> SecretsScan:
     """Every unique blob of history (or SINCE..HEAD) once, each finding at the commit that introduced it.
 
     With a cache, blobs scanned by an earlier run (same rules and limits) are not read again, and a
     full-history scan after the refs only moved forward lists just the objects the new commits bring.
+    `revisions` (rev-list arguments, e.g. the pushed tips and `--not --all`) replaces both; `on_blob`
+    hears (blobs, bytes) so far; `strict` makes a missing object an error (a server hook fails closed).
     """
     engine = engine or get_engine()
     state: HistoryState | None = None
     tips: tuple[str, ...] = ()
-    if since is not None:
+    pushed = revisions is not None
+    if revisions is not None:
+        revisions, log_range, cache = list(revisions), list(revisions), None
+    elif since is not None:
         base = rev_parse(root, since)
         revisions, log_range = ["HEAD", f"^{base}"], [f"{base}..HEAD"]
     else:
@@ -486,7 +494,9 @@ def scan_history(
     known = cache if state is None else None  # the state already excludes every blob seen before
     try:
         listing = (
-            history_blobs(root, revisions, max_bytes, known=known) if revisions[0] != "--not" else iter(())
+            history_blobs(root, revisions, max_bytes, known=known, strict=strict)
+            if revisions and revisions[0] != "--not"
+            else iter(())
         )
         for blob in listing:
             if blob.known:
@@ -503,6 +513,8 @@ def scan_history(
                 count += 1
                 size += blob.size
                 result = scan_blob(engine, blob.path, blob.data)
+            if on_blob is not None:
+                on_blob(count, size)
             if known is not None and not blob.known:
                 known.put(blob.oid, result)
             if result.records or result.skipped:
@@ -554,7 +566,8 @@ def scan_history(
                     rule, record.secret_sha256, record.prefix, location, record.encoding, author, date, order
                 )
             )
-    target = f"{root} (history{'' if since is None else f' since {since}'})"
+    scope = " of the pushed commits" if pushed else ""
+    target = f"{root} (history{scope}{'' if since is None else f' since {since}'})"
     return _result(target, occurrences, skipped, count, size, engine, read, cached)
 
 
