@@ -266,7 +266,7 @@ class RegistryClient:
             raise ValueError(f"not an http(s) URL: {url}")
         headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked above
-        with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:  # noqa: S310  # nosec B310
             return json.loads(response.read())
 
     def _fetch(self, ecosystem: str, name: str) -> Lookup:

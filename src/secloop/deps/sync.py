@@ -83,7 +83,7 @@ def _download(url: str, previous: dict[str, Any], into: Path, timeout: float) ->
         headers["If-Modified-Since"] = previous["last_modified"]
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked above
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310
             expected = response.headers.get("Content-Length")
             size = 0
             with into.open("wb") as out:

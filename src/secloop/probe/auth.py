@@ -16,7 +16,7 @@ from secloop.probe.client import Client, Response
 from secloop.probe.config import ProbeConfig
 from secloop.probe.openapi import Operation, Scheme, Spec
 
-MALFORMED_TOKEN = "secloop-probe.malformed.credential"  # noqa: S105 - a deliberately invalid credential
+MALFORMED_TOKEN = "secloop-probe.malformed.credential"  # noqa: S105 - a deliberately invalid credential  # nosec B105
 _MALFORMED_BASIC = "Basic !!not-base64!!"
 
 

@@ -38,7 +38,7 @@ class NanStrategy(StrEnum):
 
 
 class Classification(StrEnum):
-    PASS = "Pass"  # noqa: S105 -- a verdict, not a password
+    PASS = "Pass"  # noqa: S105 -- a verdict, not a password  # nosec B105
     HIGH = "High"
     LOW = "Low"
     NODATA = "NoData"

@@ -63,13 +63,13 @@ def _rollout(strategy: Strategy) -> Check:
         return _always
     hasher = prefixed_hasher(f"{strategy.group_id}:")
     if stickiness == "random":
-        return lambda _ctx: random.randint(1, 100) <= percent  # noqa: S311 - bucketing, not secrecy
+        return lambda _ctx: random.randint(1, 100) <= percent  # noqa: S311 - bucketing, not secrecy  # nosec B311
     if stickiness == "default":
 
         def sticky_default(ctx: Context) -> bool:
             value = ctx.get("userId") or ctx.get("sessionId")
             if not value:
-                return random.randint(1, 100) <= percent  # noqa: S311
+                return random.randint(1, 100) <= percent  # noqa: S311  # nosec B311
             return hasher(value) % 100 + 1 <= percent
 
         return sticky_default
@@ -133,7 +133,7 @@ def compile_variants(variants: tuple[Variant, ...], group_id: str) -> Selector:
         else:
             value = ctx.get(stickiness)
         # without a sticky value Unleash picks at random
-        target = hasher(value) % total + 1 if value else random.randint(1, total)  # noqa: S311
+        target = hasher(value) % total + 1 if value else random.randint(1, total)  # noqa: S311  # nosec B311
         for bound, variant in bounds:
             if target <= bound:
                 return variant, False

@@ -107,7 +107,7 @@ class _Differences:
         self.m = len(self.y)
         self.total = len(self.x) * self.m
         # a fixed seed keeps the pivots, and so the run time, reproducible; no security role
-        self._random = random.Random(0x5EC100F)  # noqa: S311
+        self._random = random.Random(0x5EC100F)  # noqa: S311  # nosec B311
         self._known: list[tuple[int, list[int]]] = [
             (0, [self.m] * len(self.x)),
             (self.total, [0] * len(self.x)),
