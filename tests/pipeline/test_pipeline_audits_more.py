@@ -137,6 +137,7 @@ def test_the_engine_has_at_least_twenty_audits_each_with_full_metadata() -> None
         "GHA-BROAD-APP-TOKEN",
         "GHA-OBFUSCATED-USES",
         "GHA-PIN-COMMENT-MISMATCH",
+        "GHA-SECRET-OUTSIDE-ENVIRONMENT",
     }
     mapping = {r.id: r.cicd_sec for r in RULES}
     assert {k: mapping[k] for k in (AC, CA, WA, KV, SF, HC, EW, IC, IT, UI, LG, BC, CC, TS)} == {

@@ -22,7 +22,8 @@ EI = "GHA-EXTRA-INDEX-URL"
 TP = "GHA-TOKEN-PUBLISHING"
 AT = "GHA-BROAD-APP-TOKEN"
 OB = "GHA-OBFUSCATED-USES"
-NEW = (OP, UR, UC, CO, AR, EI, TP, AT, OB)
+SE = "GHA-SECRET-OUTSIDE-ENVIRONMENT"
+NEW = (OP, UR, UC, CO, AR, EI, TP, AT, OB, SE)
 
 POSITIVE = [
     ("overprovisioned-secrets.yml", OP, [(OP, 4, 8, "medium"), (OP, 10, 20, "medium")]),
@@ -34,6 +35,7 @@ POSITIVE = [
     ("token-publishing.yml", TP, [(TP, 11, 11, "low"), (TP, 18, 14, "low"), (TP, 20, 14, "low")]),
     ("broad-app-token.yml", AT, [(AT, 7, 15, "medium")]),
     ("obfuscated-uses.yml", OB, [(OB, 7, 15, "low"), (OB, 8, 15, "low")]),
+    ("secret-outside-environment.yml", SE, [(SE, 7, 24, "medium"), (SE, 11, 18, "medium")]),
 ]
 NEGATIVE = [
     ("overprovisioned-secrets-negative.yml", OP),
@@ -45,6 +47,7 @@ NEGATIVE = [
     ("token-publishing-negative.yml", TP),
     ("broad-app-token-negative.yml", AT),
     ("obfuscated-uses-negative.yml", OB),
+    ("secret-outside-environment-negative.yml", SE),
 ]
 
 
@@ -81,6 +84,12 @@ def test_messages_say_what_is_wrong_and_where(scan: Scan) -> None:
     assert [f.message for f in scan("token-publishing.yml").of(TP)][1:] == [
         "step 'publish' publishes to npm with NODE_AUTH_TOKEN from a secret",
         "step 'crate' publishes to crates.io with a token from a secret on the command line",
+    ]
+    assert [f.message for f in scan("secret-outside-environment.yml").of(SE)] == [
+        "job 'deploy' uses secrets.PROD_KUBECONFIG but is bound to no environment, so no protection rule "
+        "stands between any branch and that secret",
+        "job 'deploy' uses secrets.DEPLOY_TOKEN but is bound to no environment, so no protection rule "
+        "stands between any branch and that secret",
     ]
     app = scan("broad-app-token.yml").of(AT)[0].message
     assert "no `permission-*` input" in app and "`owner:` without `repositories:`" in app

@@ -20,6 +20,7 @@ from secloop.pipeline.audits.label_gate import LabelGate
 from secloop.pipeline.audits.obfuscation import ObfuscatedUses
 from secloop.pipeline.audits.overprovisioned_secrets import OverprovisionedSecrets
 from secloop.pipeline.audits.persist_credentials import PersistCredentials
+from secloop.pipeline.audits.secret_outside_environment import SecretOutsideEnvironment
 from secloop.pipeline.audits.secrets_in_if import SecretsInIf
 from secloop.pipeline.audits.secrets_inherit import SecretsInherit
 from secloop.pipeline.audits.self_hosted_runner import SelfHostedRunner
@@ -67,4 +68,5 @@ AUDITS: tuple[Audit, ...] = (
     TokenPublishing(),
     BroadAppToken(),
     ObfuscatedUses(),
+    SecretOutsideEnvironment(),
 )
