@@ -82,8 +82,8 @@ def test_undecidable_is_unknown_with_the_reason_never_not_affected() -> None:
     assert evaluate("PyPI", "0.7.4.svn.r2010", item) == Verdict(
         None, "version '0.7.4.svn.r2010' is not a valid PEP 440 version"
     )
-    assert evaluate("Maven", "1.0", item) == Verdict(
-        None, "no version ordering for ECOSYSTEM ranges of Maven yet"
+    assert evaluate("Hex", "1.0", item) == Verdict(
+        None, "no version ordering for ECOSYSTEM ranges of Hex yet"
     )
     # One decidable range that affects the version is enough.
     mixed = affected(

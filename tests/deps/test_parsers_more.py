@@ -420,7 +420,7 @@ def test_malformed_file_in_a_folder_is_listed_as_not_checked(tmp_path: Path, osv
     ) in out.stdout
 
 
-def test_pom_versions_are_looked_up_and_undecidable_ranges_are_listed(tmp_path: Path, osv_dir: Path) -> None:
+def test_pom_versions_are_looked_up_with_maven_ordering(tmp_path: Path, osv_dir: Path) -> None:
     pom = (
         "<project>\n  <dependencies>\n    <dependency>\n      <groupId>org.example</groupId>\n"
         "      <artifactId>lib</artifactId>\n      <version>1.5</version>\n    </dependency>\n"
@@ -428,10 +428,12 @@ def test_pom_versions_are_looked_up_and_undecidable_ranges_are_listed(tmp_path: 
     )
     root = write(tmp_path / "r", {"pom.xml": pom})
     out = run_cli(["scan", "deps", str(root), "--db-dir", str(osv_dir)])
-    assert out.code == 0
+    assert out.code == 1
     assert "lockfile: pom.xml (pom.xml, 1 pinned)" in out.stdout
-    # Maven has no version ordering yet: the advisory is listed as undecided, never as clean.
-    assert (
-        "pom.xml:3: org.example:lib 1.5: 1 advisory(ies) could not be decided: TEST-MAVEN-1: no version "
-        "ordering for ECOSYSTEM ranges of Maven yet"
-    ) in out.stdout
+    text = " ".join(out.stdout.split())
+    assert "high DEP-VULN pom.xml:3 org.example:lib 1.5 is affected by TEST-MAVEN-1" in text
+    assert "fix: upgrade org.example:lib to 2.0 or later" in text
+    fixed = write(
+        tmp_path / "fixed", {"pom.xml": pom.replace("<version>1.5</version>", "<version>2.0</version>")}
+    )
+    assert run_cli(["scan", "deps", str(fixed), "--db-dir", str(osv_dir)]).code == 0

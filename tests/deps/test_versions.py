@@ -107,6 +107,15 @@ def test_scheme_per_range_type() -> None:
     assert scheme_for("PyPI", "SEMVER") is SEMVER_SCHEME
     assert scheme_for("PyPI", "ECOSYSTEM") is pep440.SCHEME
     assert scheme_for("Packagist:https://packages.drupal.org/8", "ECOSYSTEM") is composer.SCHEME
-    assert scheme_for("Maven", "ECOSYSTEM") is None
+    assert scheme_for("Hex", "ECOSYSTEM") is None
     assert scheme_for("PyPI", "GIT") is None
-    assert set(ECOSYSTEM_SCHEMES) == {"PyPI", "npm", "crates.io", "Go", "RubyGems", "Packagist"}
+    assert set(ECOSYSTEM_SCHEMES) == {
+        "PyPI",
+        "npm",
+        "crates.io",
+        "Go",
+        "RubyGems",
+        "Packagist",
+        "Maven",
+        "NuGet",
+    }

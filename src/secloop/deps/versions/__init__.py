@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from secloop.deps.model import CRATES, GO, NPM, PACKAGIST, PYPI, RUBYGEMS
-from secloop.deps.versions import composer, pep440, rubygems, semver
+from secloop.deps.model import CRATES, GO, MAVEN, NPM, NUGET, PACKAGIST, PYPI, RUBYGEMS
+from secloop.deps.versions import composer, maven, nuget, pep440, rubygems, semver
 from secloop.deps.versions.interface import Key, VersionScheme
 
 ECOSYSTEM_SCHEMES: dict[str, VersionScheme] = {
@@ -13,6 +13,8 @@ ECOSYSTEM_SCHEMES: dict[str, VersionScheme] = {
     GO: semver.SCHEME,
     RUBYGEMS: rubygems.SCHEME,
     PACKAGIST: composer.SCHEME,
+    MAVEN: maven.SCHEME,
+    NUGET: nuget.SCHEME,
 }
 SEMVER_SCHEME: VersionScheme = semver.SCHEME
 
