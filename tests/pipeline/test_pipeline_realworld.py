@@ -10,7 +10,10 @@ import pytest
 
 from secloop.pipeline.engine import PipelineScan, scan_texts
 
-CORPUS = Path("/work/shared/data/workflows/github-realworld-dev.zip")
+# ../shared beside the checkout (as CI lays it out), else the workplace's copy.
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "workflows" / "github-realworld-dev.zip"
+if not CORPUS.is_file():
+    CORPUS = Path("/work/shared/data/workflows/github-realworld-dev.zip")
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_file(), reason=f"corpus {CORPUS} not present")
 
