@@ -22,6 +22,19 @@ DB_OPTION = typer.Option(
 CONFIG_OPTION = typer.Option(
     None, "--config", exists=False, dir_okay=False, help="Config file (secloop.toml or a pyproject.toml)."
 )
+# The report options of the single-engine scan commands.
+REPORT_FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
+FORMAT_OPTION = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(REPORT_FORMATS)}.")
+OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="Write the report to FILE (atomically).")
+FAIL_ON_OPTION = typer.Option(
+    None, "--fail-on", help="Gate threshold: critical, high, medium, low, info or none (default: config)."
+)
+NO_BASELINE_OPTION = typer.Option(False, "--no-baseline", help="Ignore the baseline file.")
+
+
+def check_format(fmt: str, formats: tuple[str, ...] = REPORT_FORMATS) -> None:
+    if fmt not in formats:
+        raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(formats)}")
 
 
 def check_fail_on(fail_on: str | None) -> str | None:

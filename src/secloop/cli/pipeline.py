@@ -6,10 +6,17 @@ from pathlib import Path
 
 import typer
 
-from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
-from secloop.core.errors import UsageError
+from secloop.cli.options import (
+    CONFIG_OPTION,
+    FAIL_ON_OPTION,
+    FORMAT_OPTION,
+    NO_BASELINE_OPTION,
+    OUTPUT_OPTION,
+    check_fail_on,
+    check_format,
+    with_fail_on,
+)
 
-FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
 TITLE = "secloop scan pipeline "
 
 
@@ -17,17 +24,11 @@ def register_scan(scan: typer.Typer) -> None:
     @scan.command("pipeline")
     def pipeline_command(
         path: Path = typer.Argument(Path("."), help="Repository whose CI/CD configuration to audit."),
-        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the report to FILE (atomically)."
-        ),
-        fail_on: str | None = typer.Option(
-            None,
-            "--fail-on",
-            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
-        ),
+        fmt: str = FORMAT_OPTION,
+        output: Path | None = OUTPUT_OPTION,
+        fail_on: str | None = FAIL_ON_OPTION,
         config: Path | None = CONFIG_OPTION,
-        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        no_baseline: bool = NO_BASELINE_OPTION,
     ) -> None:
         """Audit GitHub Actions workflows and composite actions, GitLab CI, Jenkinsfiles, Bitbucket
         Pipelines and the Dependabot configuration, offline, as the pipeline.* practices
@@ -44,8 +45,7 @@ def register_scan(scan: typer.Typer) -> None:
         from secloop.practices.catalog import load_catalog
         from secloop.practices.evaluators.pipeline import EVALUATORS
 
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        check_format(fmt)
         check_fail_on(fail_on)
         prepared = with_fail_on(prepare(path, config, use_baseline=not no_baseline), fail_on)
         results = [

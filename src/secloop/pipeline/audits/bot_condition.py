@@ -8,7 +8,7 @@ from secloop.core.enums import Confidence, Severity, Stage
 from secloop.core.model import Finding
 from secloop.core.rules import Rule
 from secloop.pipeline.audits._common import condition, literal_ends_with_bot
-from secloop.pipeline.audits.interface import AuditBase
+from secloop.pipeline.audits.interface import ConditionAudit
 from secloop.pipeline.expressions import Binary, Call, Literal, Node, Unary, path_of
 from secloop.pipeline.workflow import Job, Scalar, Step, Workflow
 
@@ -56,19 +56,13 @@ def bot_checks(node: Node) -> Iterator[str]:
             yield from bot_checks(arg)
 
 
-class BotCondition(AuditBase):
+class BotCondition(ConditionAudit):
     rule = RULE
 
-    def audit_job(self, workflow: Workflow, job: Job) -> Iterator[Finding]:
-        yield from self._check(workflow, job, None, job.if_)
-
-    def audit_step(self, workflow: Workflow, job: Job, step: Step) -> Iterator[Finding]:
-        yield from self._check(workflow, job, step, step.if_)
-
-    def _check(
-        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar | None
+    def check_condition(
+        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar
     ) -> Iterator[Finding]:
-        if cond is None or "actor" not in cond.text:
+        if "actor" not in cond.text:
             return
         node = condition(cond)
         bots = sorted(set(bot_checks(node))) if node is not None else []

@@ -13,7 +13,7 @@ from secloop.core.enums import Confidence, Severity
 from secloop.core.fingerprint import keyed_fingerprint
 from secloop.core.model import Finding, Location
 from secloop.core.rules import Rule
-from secloop.pipeline.workflow import Job, Step, Workflow
+from secloop.pipeline.workflow import Job, Scalar, Step, Workflow
 
 
 class Audit(Protocol):
@@ -71,3 +71,20 @@ class AuditBase:
             properties=(*props, *properties),
             fix=self.rule.fix,
         )
+
+
+class ConditionAudit(AuditBase):
+    """An audit of `if:` conditions: each job's and each step's, offered to `check_condition`."""
+
+    def audit_job(self, workflow: Workflow, job: Job) -> Iterator[Finding]:
+        if job.if_ is not None:
+            yield from self.check_condition(workflow, job, None, job.if_)
+
+    def audit_step(self, workflow: Workflow, job: Job, step: Step) -> Iterator[Finding]:
+        if step.if_ is not None:
+            yield from self.check_condition(workflow, job, step, step.if_)
+
+    def check_condition(
+        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar
+    ) -> Iterator[Finding]:
+        raise NotImplementedError

@@ -8,7 +8,7 @@ from secloop.core.enums import Confidence, Severity, Stage
 from secloop.core.model import Finding
 from secloop.core.rules import Rule
 from secloop.pipeline.audits._common import condition
-from secloop.pipeline.audits.interface import AuditBase
+from secloop.pipeline.audits.interface import ConditionAudit
 from secloop.pipeline.expressions import iter_paths
 from secloop.pipeline.workflow import Job, Scalar, Step, Workflow
 
@@ -32,19 +32,13 @@ RULE = Rule(
 )
 
 
-class SecretsInIf(AuditBase):
+class SecretsInIf(ConditionAudit):
     rule = RULE
 
-    def audit_job(self, workflow: Workflow, job: Job) -> Iterator[Finding]:
-        yield from self._check(workflow, job, None, job.if_)
-
-    def audit_step(self, workflow: Workflow, job: Job, step: Step) -> Iterator[Finding]:
-        yield from self._check(workflow, job, step, step.if_)
-
-    def _check(
-        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar | None
+    def check_condition(
+        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar
     ) -> Iterator[Finding]:
-        if cond is None or "secrets" not in cond.text.lower():
+        if "secrets" not in cond.text.lower():
             return
         node = condition(cond)
         if node is None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from secloop.core.enums import Confidence, Severity, Stage
 from secloop.core.model import Finding
 from secloop.core.rules import Rule
-from secloop.pipeline.audits.interface import AuditBase
+from secloop.pipeline.audits.interface import ConditionAudit
 from secloop.pipeline.workflow import EXPRESSION, Job, Scalar, Step, Workflow
 
 RULE = Rule(
@@ -46,20 +46,12 @@ def unsound(text: str) -> str | None:
     return "whitespace around its `${{ }}` (a `|` block keeps the final newline) makes it a string"
 
 
-class UnsoundCondition(AuditBase):
+class UnsoundCondition(ConditionAudit):
     rule = RULE
 
-    def audit_job(self, workflow: Workflow, job: Job) -> Iterator[Finding]:
-        yield from self._check(workflow, job, None, job.if_)
-
-    def audit_step(self, workflow: Workflow, job: Job, step: Step) -> Iterator[Finding]:
-        yield from self._check(workflow, job, step, step.if_)
-
-    def _check(
-        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar | None
+    def check_condition(
+        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar
     ) -> Iterator[Finding]:
-        if cond is None:
-            return
         why = unsound(cond.text)
         if why is None:
             return

@@ -8,7 +8,7 @@ from secloop.core.enums import Confidence, Severity, Stage
 from secloop.core.model import Finding
 from secloop.core.rules import Rule
 from secloop.pipeline.audits._common import condition, iter_nodes
-from secloop.pipeline.audits.interface import AuditBase
+from secloop.pipeline.audits.interface import ConditionAudit
 from secloop.pipeline.expressions import Call, Literal, attacker_controlled, path_of
 from secloop.pipeline.workflow import Job, Scalar, Step, Workflow
 
@@ -35,20 +35,14 @@ RULE = Rule(
 _NAMEABLE = {("github", "ref"), ("github", "ref_name"), ("github", "head_ref"), ("github", "base_ref")}
 
 
-class UnsoundContains(AuditBase):
+class UnsoundContains(ConditionAudit):
     rule = RULE
 
-    def audit_job(self, workflow: Workflow, job: Job) -> Iterator[Finding]:
-        yield from self._check(workflow, job, None, job.if_)
-
-    def audit_step(self, workflow: Workflow, job: Job, step: Step) -> Iterator[Finding]:
-        yield from self._check(workflow, job, step, step.if_)
-
-    def _check(
-        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar | None
+    def check_condition(
+        self, workflow: Workflow, job: Job, step: Step | None, cond: Scalar
     ) -> Iterator[Finding]:
         node = condition(cond)
-        if node is None or cond is None:
+        if node is None:
             return
         for sub in iter_nodes(node):
             if not (isinstance(sub, Call) and sub.function.lower() == "contains" and len(sub.args) == 2):
