@@ -132,12 +132,17 @@ def test_ci_service_image_is_pinned_by_digest() -> None:
 def test_pre_commit_hook_manifest() -> None:
     hooks = load(HOOKS)
     assert isinstance(hooks, list)
-    assert [hook["id"] for hook in hooks] == ["secloop-assess", "secloop-secrets"]
+    assert [hook["id"] for hook in hooks] == ["secloop-assess", "secloop-secrets", "secloop-secrets-push"]
     for hook in hooks:
         assert set(hook) <= HOOK_KEYS, set(hook) - HOOK_KEYS
         assert {"id", "name", "entry", "language"} <= set(hook)
         assert hook["language"] in HOOK_LANGUAGES
-    assess, secrets = hooks
+    assess, secrets, push = hooks
+    assert (push["entry"], push["stages"], push["pass_filenames"]) == (
+        "secloop hook pre-push",
+        ["pre-push"],
+        False,
+    )
     assert secrets["entry"] == "secloop scan secrets --staged"
     assert secrets["pass_filenames"] is False
     assert assess["entry"] == "secloop assess ."

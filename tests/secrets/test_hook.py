@@ -277,3 +277,27 @@ def test_push_revisions_skip_deletions_and_unknown_old_tips(tmp_path: Path) -> N
     unknown = "d" * 40
     updates = [RefUpdate("refs/heads/main", first, second), RefUpdate("refs/heads/x", unknown, second)]
     assert push_revisions(repo, updates, ["--remotes"]) == [second, "--not", first, "--remotes"]
+
+
+def test_pre_push_under_pre_commit_reads_the_refs_from_its_variables(tmp_path: Path) -> None:
+    assert hook._pushed_refs("a b c d\n", {"PRE_COMMIT_TO_REF": "x"}) == "a b c d\n"
+    assert hook._pushed_refs("", {}) == ""
+    to, old = "1" * 40, "2" * 40
+    env = {
+        "PRE_COMMIT_TO_REF": to,
+        "PRE_COMMIT_FROM_REF": old,
+        "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main",
+    }
+    assert hook._pushed_refs("", env) == f"refs/heads/main {to} refs/heads/main {old}\n"
+    repo = init(tmp_path / "r")
+    commit(repo, {"README.md": "x\n"}, "init")
+    sha = commit(repo, {"ci.env": f"AWS_ACCESS_KEY_ID={token('aws')}\n"}, "ci")
+    blocked = RUNNER.invoke(
+        _app(),
+        ["hook", "pre-push", "origin", "--repo", str(repo)],
+        input="",
+        env={"PRE_COMMIT_TO_REF": sha, "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main"},
+    )
+    assert blocked.exit_code == 1
+    assert "SECRET-AWS-ACCESS-KEY ci.env:1" in blocked.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import typer
@@ -71,6 +72,17 @@ def install(hook: str, repo: Path, force: bool, directory: Path | None, extra: l
 
 def _console() -> Console:
     return Console(file=sys.stderr, highlight=False)
+
+
+def _pushed_refs(stdin_text: str, env: Mapping[str, str]) -> str:
+    """git's pre-push lines; under the pre-commit framework, which keeps stdin to itself, the same
+    line rebuilt from its PRE_COMMIT_* variables."""
+    if stdin_text.strip() or not env.get("PRE_COMMIT_TO_REF"):
+        return stdin_text
+    local = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+    remote = env.get("PRE_COMMIT_REMOTE_BRANCH") or local
+    old = env.get("PRE_COMMIT_FROM_REF") or "0" * 40
+    return f"{local} {env['PRE_COMMIT_TO_REF']} {remote} {old}\n"
 
 
 def _client_check(repo: Path, mode: str, stdin_text: str | None, remote: str | None) -> None:
@@ -176,7 +188,7 @@ def register(app: typer.Typer) -> None:
         or above the gate (the push is stopped); 2 usage error; 3 internal error.
         """
         del url
-        _client_check(repo, "pre-push", sys.stdin.read(), remote)
+        _client_check(repo, "pre-push", _pushed_refs(sys.stdin.read(), os.environ), remote)
 
     @group.command("pre-receive")
     def pre_receive_command(
