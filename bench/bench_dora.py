@@ -15,8 +15,7 @@ attributing every commit to the deployment that first shipped it, the six DORA m
 sensitivity bands, and the trunk statistics of `build.trunk-based`. It prints each stage, the total
 and the ratio to the raw read.
 
-No peer runs side by side: the issue's peer comparison (churn against PyDriller) needs churn, which
-is not part of this slice.
+The peer comparison (churn against PyDriller) is bench/bench_churn.py.
 """
 
 from __future__ import annotations

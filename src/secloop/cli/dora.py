@@ -15,7 +15,7 @@ from secloop.core.config import Config, load_config
 from secloop.core.errors import UsageError
 from secloop.delivery import Options, dora, load_sources
 from secloop.delivery.cadence import parse_working_hours
-from secloop.delivery.events import append_event
+from secloop.delivery.events import Events, append_event
 from secloop.delivery.flow import flow
 from secloop.delivery.git import inspect, resolve
 from secloop.delivery.metrics import DoraReport
@@ -40,9 +40,40 @@ from secloop.delivery.views import (
 from secloop.sources.repo import Repo
 
 FORMATS = ("terminal", "json")
+DORA_FORMATS = (*FORMATS, "html")
 EVENTS_OPTION = typer.Option(
     None, "--events", dir_okay=False, help="Events file (JSON lines) instead of the configured one."
 )
+GITHUB_OPTION = typer.Option(
+    None, "--github", help="Also read OWNER/REPO from the GitHub API (needs GITHUB_TOKEN; read-only, cached)."
+)
+GITLAB_OPTION = typer.Option(
+    None,
+    "--gitlab",
+    help="Also read GROUP/PROJECT from the GitLab API (needs GITLAB_TOKEN; read-only, cached).",
+)
+API_URL_OPTION = typer.Option(
+    None, "--api-url", help="API base URL (GitHub Enterprise, self-managed GitLab); default the public one."
+)
+INCIDENT_LABEL_OPTION = typer.Option(
+    "incident", "--incident-label", help="Issues with this label are incidents (API sources)."
+)
+API_PAGES_OPTION = typer.Option(5, "--api-pages", min=1, help="Pages of 100 read per API list, newest first.")
+
+
+def api_events(
+    repo: Repo, github: str | None, gitlab: str | None, api_url: str | None, label: str, pages: int
+) -> tuple[Events | None, tuple[str, ...]]:
+    """Events from the API sources asked for (none unless a flag names one)."""
+    if not github and not gitlab:
+        return None, ()
+    from secloop.delivery.api import ApiOptions, combined, read_api
+
+    def tag_commit(name: str) -> str | None:
+        return resolve(repo.root, [f"refs/tags/{name}"]).get(f"refs/tags/{name}")
+
+    reads = read_api(github, gitlab, ApiOptions(label, pages, api_url), tag_commit)
+    return combined(reads)
 
 
 def parse_moment(value: str, option: str) -> datetime:
@@ -70,6 +101,10 @@ def _open(path: Path, config_file: Path | None) -> tuple[Repo, Config]:
 def render(report: DoraReport, target: str, fmt: str, *, width: int | None = None, color: bool = True) -> str:
     if fmt == "json":
         return render_json(report, target)
+    if fmt == "html":
+        from secloop.delivery.paradox import render_html
+
+        return render_html(report, target)
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or 120, no_color=not color, color_system=None, highlight=False)
     render_terminal(report, target, console)
@@ -104,7 +139,12 @@ def register(app: typer.Typer) -> None:
         path: Path = typer.Argument(
             Path("."), help="Repository to measure (a work tree or a bare repository)."
         ),
-        fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (secloop.dora/v1)."),
+        fmt: str = typer.Option(
+            "terminal",
+            "--format",
+            "-f",
+            help="terminal, json (secloop.dora/v1) or html (speed against stability per month, one page).",
+        ),
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the report to FILE (atomically)."
         ),
@@ -124,18 +164,29 @@ def register(app: typer.Typer) -> None:
         until: str | None = typer.Option(
             None, "--until", help="End the window at this ISO 8601 time instead of the newest event."
         ),
+        scope: str | None = typer.Option(
+            None,
+            "--path",
+            help="Monorepo slice: only changes under this path (from the repository root), the "
+            "deployments that shipped one and the incidents linked to those.",
+        ),
         events: Path | None = EVENTS_OPTION,
+        github: str | None = GITHUB_OPTION,
+        gitlab: str | None = GITLAB_OPTION,
+        api_url: str | None = API_URL_OPTION,
+        incident_label: str = INCIDENT_LABEL_OPTION,
+        api_pages: int = API_PAGES_OPTION,
         config: Path | None = CONFIG_OPTION,
     ) -> None:
-        """Measure the DORA keys from git (release tags) and the events file.
+        """Measure the DORA keys from git (release tags), the events file and, when asked, the APIs.
 
         The window ends at the newest event (deployment, incident, work item or HEAD's commit), never at
         the wall clock, so the same history gives the same report.
 
         Exit codes: 0 measured (or nothing to measure, with the reason); 2 usage or input error.
         """
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        if fmt not in DORA_FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(DORA_FORMATS)}")
         if tiers not in reports():
             raise UsageError(
                 f"unknown tier table {tiers!r}", hint=f"use one of: {', '.join(sorted(reports()))}"
@@ -143,14 +194,18 @@ def register(app: typer.Typer) -> None:
         end = parse_moment(until, "--until") if until is not None else None
         repo, cfg = _open(path, config)
         working = parse_working_hours(cfg.working_hours, cfg.working_days, cfg.timezone)
-        options = Options(window_days, failure_window_days, environment, tiers, end, working)
-        report = dora(repo, cfg, options, events)
+        sliced = scope.strip().removeprefix("./").strip("/") if scope is not None else None
+        if scope is not None and not sliced:
+            raise UsageError("--path: give a directory or file path such as services/api")
+        options = Options(window_days, failure_window_days, environment, tiers, end, working, sliced)
+        extra, described = api_events(repo, github, gitlab, api_url, incident_label, api_pages)
+        report = dora(repo, cfg, options, events, extra, described)
         if output is not None:
             write_atomic(output, render(report, repo.root.name, fmt, color=False))
         elif fmt == "terminal":
             render_terminal(report, repo.root.name, Console(highlight=False))
         else:
-            typer.echo(render_json(report, repo.root.name), nl=False)
+            typer.echo(render(report, repo.root.name, fmt), nl=False)
 
     @app.command("trunk")
     def trunk_command(

@@ -51,6 +51,8 @@ GROUPS: dict[str, str] = {
     "posture": "posture",
     "monitor": "monitor",
     "hook": "hook",
+    "review": "review",
+    "churn": "review",
 }
 SCANNERS = ("secrets", "deps", "iac", "sast", "pipeline")
 

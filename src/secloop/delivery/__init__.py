@@ -11,6 +11,7 @@ from pathlib import Path
 
 from secloop.core.config import Config
 from secloop.core.model import Metric, Skipped
+from secloop.delivery.events import Events
 from secloop.delivery.metrics import DoraReport, Options, analyse
 from secloop.delivery.sources import Sources, gather
 from secloop.sources.repo import Repo
@@ -25,8 +26,17 @@ class DeliveryResult:
     skipped: tuple[Skipped, ...]
 
 
-def load_sources(repo: Repo, config: Config, events: Path | None = None) -> Sources:
-    """Git and the events file of ``repo``; ``events`` given explicitly makes a malformed line an error."""
+def load_sources(
+    repo: Repo,
+    config: Config,
+    events: Path | None = None,
+    extra: Events | None = None,
+    api: tuple[str, ...] = (),
+) -> Sources:
+    """Git and the events file of ``repo``; ``events`` given explicitly makes a malformed line an error.
+
+    ``extra`` (events an API source read) are merged with the file's; ``api`` describes them.
+    """
     if events is None:
         path, shown, strict = repo.root / config.events_file, config.events_file, False
     else:
@@ -38,13 +48,20 @@ def load_sources(repo: Repo, config: Config, events: Path | None = None) -> Sour
         events_file=path,
         events_shown=shown,
         strict=strict,
+        extra=extra,
+        api=api,
     )
 
 
 def dora(
-    repo: Repo, config: Config, options: Options | None = None, events: Path | None = None
+    repo: Repo,
+    config: Config,
+    options: Options | None = None,
+    events: Path | None = None,
+    extra: Events | None = None,
+    api: tuple[str, ...] = (),
 ) -> DoraReport:
-    return analyse(load_sources(repo, config, events), options or Options())
+    return analyse(load_sources(repo, config, events, extra, api), options or Options())
 
 
 def delivery_metrics(repo: Repo, config: Config) -> DeliveryResult:

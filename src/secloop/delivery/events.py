@@ -7,6 +7,8 @@ One JSON object a line, each with a "type":
     {"type": "incident", "id": "INC-1", "opened": "…", "resolved": "…", "deployment_sha": "…",
      "severity": "high", "title": "…"}
     {"type": "work_item", "id": "PROJ-7", "work_type": "risk", "created": "…", "started": "…", "done": "…"}
+    {"type": "pull_request", "number": 12, "created": "…", "first_review": "…", "merged": "…",
+     "additions": 40, "deletions": 8, "author": "alice", "reviewers": ["bob"], "merge_sha": "…"}
 
 A malformed line costs only that line: met while assessing it is a Skipped (file:line:column); in a
 file given explicitly it is an InputError (exit 2) with the place and a hint.
@@ -32,9 +34,12 @@ from secloop.delivery.model import (
     Deployment,
     DeploymentSource,
     Incident,
+    PullRequest,
     WorkItem,
     WorkType,
 )
+
+Event = Deployment | Incident | WorkItem | PullRequest
 
 _SHA = re.compile(r"^[0-9a-fA-F]{4,64}$")
 _FIELDS: Mapping[str, tuple[set[str], set[str]]] = {  # type: (required, optional)
@@ -44,6 +49,10 @@ _FIELDS: Mapping[str, tuple[set[str], set[str]]] = {  # type: (required, optiona
         {"resolved", "deployment_sha", "root_cause_sha", "severity", "title", "environment"},
     ),
     "work_item": ({"id", "work_type", "created"}, {"started", "done", "title"}),
+    "pull_request": (
+        {"number", "created"},
+        {"merged", "first_review", "additions", "deletions", "author", "reviewers", "merge_sha", "title"},
+    ),
 }
 _EXAMPLE = {
     "deployment": '{"type": "deployment", "environment": "production", "sha": "<commit>", '
@@ -51,6 +60,8 @@ _EXAMPLE = {
     "incident": '{"type": "incident", "id": "INC-1", "opened": "2026-09-23T13:40:00Z"}',
     "work_item": '{"type": "work_item", "id": "PROJ-7", "work_type": "risk", '
     '"created": "2026-09-01T09:00:00Z"}',
+    "pull_request": '{"type": "pull_request", "number": 12, "created": "2026-09-01T09:00:00Z", '
+    '"merged": "2026-09-01T15:00:00Z"}',
 }
 
 
@@ -61,6 +72,7 @@ class Events:
     work_items: tuple[WorkItem, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     path: str | None = None  # the file read, as shown to the user; None when there was none
+    pull_requests: tuple[PullRequest, ...] = ()
 
 
 class _Bad(Exception):
@@ -113,13 +125,17 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
-def parse_record(data: Any, origin: str) -> Deployment | Incident | WorkItem:
+def parse_record(data: Any, origin: str) -> Event:
     """One event from its decoded JSON; raises _Bad naming the offending key."""
     if not isinstance(data, dict):
         raise _Bad("each line must be a JSON object", None, _EXAMPLE["deployment"])
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in _FIELDS:
-        raise _Bad(f"unknown event type {kind!r}", "type", "type is one of: deployment, incident, work_item")
+        raise _Bad(
+            f"unknown event type {kind!r}",
+            "type",
+            "type is one of: deployment, incident, work_item, pull_request",
+        )
     required, optional = _FIELDS[kind]
     unknown = sorted(set(data) - required - optional - {"type"})
     if unknown:
@@ -162,6 +178,8 @@ def parse_record(data: Any, origin: str) -> Deployment | Incident | WorkItem:
             environment=_text(data, "environment") or PRODUCTION,
             origin=origin,
         )
+    if kind == "pull_request":
+        return _pull_request(data, origin)
     work_type = data["work_type"]
     if work_type not in {t.value for t in WorkType}:
         raise _Bad(
@@ -180,6 +198,43 @@ def parse_record(data: Any, origin: str) -> Deployment | Incident | WorkItem:
     )
 
 
+def _count(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _Bad(f"'{key}' must be a whole number (0 or more)", key)
+    return value
+
+
+def _pull_request(data: Mapping[str, Any], origin: str) -> PullRequest:
+    number = data["number"]
+    if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+        raise _Bad("'number' must be a positive whole number", "number", '"number": 12')
+    created = parse_time(data["created"], "created")
+    merged = _optional_time(data, "merged")
+    review = _optional_time(data, "first_review")
+    for key, moment in (("merged", merged), ("first_review", review)):
+        if moment is not None and moment < created:
+            raise _Bad(f"'{key}' is before 'created'", key)
+    reviewers = data.get("reviewers", [])
+    if not isinstance(reviewers, list) or not all(isinstance(r, str) and r.strip() for r in reviewers):
+        raise _Bad("'reviewers' must be a list of names", "reviewers", '"reviewers": ["bob"]')
+    return PullRequest(
+        number=number,
+        created=created,
+        merged=merged,
+        first_review=review,
+        additions=_count(data, "additions"),
+        deletions=_count(data, "deletions"),
+        author=_text(data, "author"),
+        reviewers=tuple(r.strip() for r in reviewers),
+        merge_sha=_sha(data, "merge_sha"),
+        origin=origin,
+        title=_text(data, "title"),
+    )
+
+
 def _column(line: str, key: str | None) -> int:
     if key is None:
         return 1
@@ -192,6 +247,7 @@ def parse_events(text: str, shown: str, *, strict: bool) -> Events:
     deployments: list[Deployment] = []
     incidents: list[Incident] = []
     items: list[WorkItem] = []
+    pulls: list[PullRequest] = []
     skipped: list[Skipped] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -214,9 +270,11 @@ def parse_events(text: str, shown: str, *, strict: bool) -> Events:
             deployments.append(record)
         elif isinstance(record, Incident):
             incidents.append(record)
+        elif isinstance(record, PullRequest):
+            pulls.append(record)
         else:
             items.append(record)
-    return Events(tuple(deployments), tuple(incidents), tuple(items), tuple(skipped), shown)
+    return Events(tuple(deployments), tuple(incidents), tuple(items), tuple(skipped), shown, tuple(pulls))
 
 
 def load_events(path: Path, shown: str, *, strict: bool) -> Events:
@@ -257,10 +315,10 @@ def _minutes(data: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
-def to_record(event: Deployment | Incident | WorkItem) -> dict[str, Any]:
+def to_record(event: Event) -> dict[str, Any]:
     """The JSON object of one event, as the events file stores it (None fields are left out)."""
     if isinstance(event, Deployment):
-        data = {
+        data: dict[str, Any] = {
             "type": "deployment",
             "environment": event.environment,
             "sha": event.sha,
@@ -281,6 +339,20 @@ def to_record(event: Deployment | Incident | WorkItem) -> dict[str, Any]:
             "title": event.title,
             "environment": None if event.environment == PRODUCTION else event.environment,
         }
+    elif isinstance(event, PullRequest):
+        data = {
+            "type": "pull_request",
+            "number": event.number,
+            "created": _iso(event.created),
+            "merged": _iso(event.merged) if event.merged else None,
+            "first_review": _iso(event.first_review) if event.first_review else None,
+            "additions": event.additions,
+            "deletions": event.deletions,
+            "author": event.author,
+            "reviewers": list(event.reviewers) or None,
+            "merge_sha": event.merge_sha,
+            "title": event.title,
+        }
     else:
         data = {
             "type": "work_item",
@@ -294,12 +366,12 @@ def to_record(event: Deployment | Incident | WorkItem) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def append_event(path: Path, event: Deployment | Incident | WorkItem) -> str:
+def append_event(path: Path, event: Event) -> str:
     """Append one event as a line; the line is written with a single O_APPEND write. Returns the line."""
     return append_events(path, [event])[0]
 
 
-def append_events(path: Path, events: Sequence[Deployment | Incident | WorkItem]) -> list[str]:
+def append_events(path: Path, events: Sequence[Event]) -> list[str]:
     """Append events as lines with one O_APPEND write (all or nothing); returns the lines."""
     lines = []
     for event in events:

@@ -274,3 +274,28 @@ def reverted(root: Path, history: History) -> dict[int, int]:
             if target is not None:
                 pairs[revert] = target
     return pairs
+
+
+def touching(root: Path, tips: Iterable[str], path: str) -> set[str]:
+    """Non-merge commits reachable from ``tips`` that change something under ``path`` (trees only).
+
+    `--full-history` keeps the commits of a side branch whose merge took the other side's version;
+    they were still shipped, so they still count.
+    """
+    tip_list = sorted(set(tips))
+    if not tip_list:
+        return set()
+    out = git(
+        root,
+        "log",
+        "--no-color",
+        "--full-history",
+        "--no-merges",
+        "--format=%H",
+        "--ignore-missing",
+        "--stdin",
+        "--",
+        f":(top,literal){path}",
+        stdin="\n".join(tip_list) + "\n",
+    )
+    return set((out or "").split())

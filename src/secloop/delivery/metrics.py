@@ -18,6 +18,7 @@ from secloop.delivery.failures import (
     recovered_at,
     rework_cause,
 )
+from secloop.delivery.git import History, touching
 from secloop.delivery.graph import attribute
 from secloop.delivery.model import PRODUCTION, Deployment, Incident, Window
 from secloop.delivery.sources import Sources, production
@@ -66,6 +67,7 @@ class Options:
     tiers: str = "2021"
     until: datetime | None = None
     working: WorkingHours = OFFICE_HOURS
+    path: str | None = None  # monorepo slice: only changes under this path and what shipped them
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,7 @@ class DeploymentRow:
     changes: int
     failed: tuple[str, ...]
     rework: str | None
+    leads: tuple[float, ...] = ()  # lead time in hours of each change it shipped first
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +204,7 @@ def describe_sources(sources: Sources) -> tuple[str, ...]:
         )
     else:
         lines.append(f"events: no events file ({sources.events_path})")
+    lines += sources.api
     return tuple(lines)
 
 
@@ -220,16 +224,21 @@ def analyse(sources: Sources, options: Options) -> DoraReport:
     end = options.until or sources.newest()
     assert end is not None  # there are deployments, so there is a newest event
     window = Window.ending(end, options.window_days)
-    incidents = [i for i in sources.incidents if i.environment == env and i.opened <= window.end]
+    everywhere = [i for i in sources.incidents if i.environment == env and i.opened <= window.end]
     in_window = [n for n, d in enumerate(timeline.deployments) if d.time in window]
     span = timedelta(days=w)
+    scope = _slice(sources, timeline, options.path)
+    if scope is not None:
+        in_window = [n for n in in_window if n in scope.kept]
+        described += (scope.describe(options.path or ""),)
+    incidents = _scoped(everywhere, timeline, span, scope)
     causes = failure_causes(timeline, incidents, span)
     links = [link_incident(i, timeline, span) for i in incidents]
     rework = {n: rework_cause(n, timeline, incidents, span) for n in in_window}
     measures = (
         _frequency(timeline, in_window, window, options),
-        _lead_time(timeline, in_window, sources, options),
-        _failure_rate(timeline, incidents, in_window, window, options),
+        _lead_time(timeline, in_window, sources, options, scope),
+        _failure_rate(timeline, everywhere, in_window, window, options, scope),
         _restore(incidents, window, options),
         _recovery(timeline, causes, links, in_window, span, options),
         _rework(rework, in_window, w),
@@ -237,9 +246,10 @@ def analyse(sources: Sources, options: Options) -> DoraReport:
     rows = tuple(
         DeploymentRow(
             timeline.deployments[n],
-            sum(1 for c in timeline.attribution.shipped[n] if not sources.history.is_merge(c)),
+            sum(1 for c in timeline.attribution.shipped[n] if _counts(sources.history, c, scope)),
             tuple(causes.get(n, ())),
             rework[n],
+            tuple(_leads(timeline, n, sources.history, scope)),
         )
         for n in in_window
     )
@@ -269,6 +279,58 @@ def analyse(sources: Sources, options: Options) -> DoraReport:
     )
 
 
+@dataclass(frozen=True)
+class Slice:
+    """A monorepo path: the commits that touch it and the deployments that shipped at least one."""
+
+    commits: frozenset[int]
+    kept: frozenset[int]
+    total: int
+
+    def describe(self, path: str) -> str:
+        return (
+            f"path {path}: {len(self.commits)} of {self.total} commits touch it; only deployments "
+            "shipping one of them and incidents linked to those deployments count"
+        )
+
+
+def _slice(sources: Sources, timeline: Timeline, path: str | None) -> Slice | None:
+    if not path:
+        return None
+    history = sources.history
+    tips = [d.sha for d in timeline.deployments] + ([sources.git.head] if sources.git.head else [])
+    found = touching(sources.root, tips, path) if sources.git.is_git else set()
+    commits = frozenset(i for i in (history.find(sha) for sha in found) if i is not None)
+    kept = frozenset(
+        n for n, shipped in enumerate(timeline.attribution.shipped) if any(c in commits for c in shipped)
+    )
+    changes = sum(1 for i in range(len(history)) if not history.is_merge(i))
+    return Slice(commits, kept, changes)
+
+
+def _scoped(
+    incidents: list[Incident], timeline: Timeline, span: timedelta, scope: Slice | None
+) -> list[Incident]:
+    """With a path, only the incidents linked to a deployment of the slice (at failure window ``span``)."""
+    if scope is None:
+        return incidents
+    return [i for i in incidents if link_incident(i, timeline, span).deployment in scope.kept]
+
+
+def _counts(history: History, commit: int, scope: Slice | None) -> bool:
+    return not history.is_merge(commit) and (scope is None or commit in scope.commits)
+
+
+def _leads(timeline: Timeline, n: int, history: History, scope: Slice | None) -> list[float]:
+    """Lead times (hours) of the changes deployment ``n`` shipped first."""
+    deployed = timeline.deployments[n].time
+    return [
+        max(0.0, hours(deployed - datetime.fromtimestamp(history.committed[commit], tz=deployed.tzinfo)))
+        for commit in timeline.attribution.shipped[n]
+        if _counts(history, commit, scope)
+    ]
+
+
 def _frequency(timeline: Timeline, in_window: list[int], window: Window, options: Options) -> Measure:
     times = [timeline.deployments[n].time for n in in_window]
     per_week = _r(len(times) / window.days * 7)
@@ -292,15 +354,11 @@ def _frequency(timeline: Timeline, in_window: list[int], window: Window, options
     )
 
 
-def _lead_time(timeline: Timeline, in_window: list[int], sources: Sources, options: Options) -> Measure:
+def _lead_time(
+    timeline: Timeline, in_window: list[int], sources: Sources, options: Options, scope: Slice | None
+) -> Measure:
     history, w = sources.history, options.failure_window_days
-    leads: list[float] = []
-    for n in in_window:
-        deployed = timeline.deployments[n].time
-        for commit in timeline.attribution.shipped[n]:
-            if not history.is_merge(commit):
-                committed = datetime.fromtimestamp(history.committed[commit], tz=deployed.tzinfo)
-                leads.append(max(0.0, hours(deployed - committed)))
+    leads = [lead for n in in_window for lead in _leads(timeline, n, history, scope)]
     if not leads:
         reason = (
             "lead time needs git history: not a git repository"
@@ -319,7 +377,12 @@ def _rate(failed: int, total: int) -> float:
 
 
 def _failure_rate(
-    timeline: Timeline, incidents: list[Incident], in_window: list[int], window: Window, options: Options
+    timeline: Timeline,
+    everywhere: list[Incident],
+    in_window: list[int],
+    window: Window,
+    options: Options,
+    scope: Slice | None,
 ) -> Measure:
     w = options.failure_window_days
     if not in_window:
@@ -329,13 +392,15 @@ def _failure_rate(
     details: list[Detail] = []
     chosen: dict[int, list[str]] = {}
     for days in sorted({*SENSITIVITY, w}):
-        causes = failure_causes(timeline, incidents, timedelta(days=days))
+        band = timedelta(days=days)
+        causes = failure_causes(timeline, _scoped(everywhere, timeline, band, scope), band)
         failed = [n for n in in_window if n in causes]
         details.append((f"rate_{days}d", _rate(len(failed), len(in_window))))
         if days == w:
             chosen = causes
     failed = [n for n in in_window if n in chosen]
     value = _rate(len(failed), len(in_window))
+    incidents = _scoped(everywhere, timeline, timedelta(days=w), scope)
     unlinked = [
         i.id
         for i in incidents

@@ -26,6 +26,8 @@ class WorkType(str, Enum):
 class DeploymentSource(str, Enum):
     TAG = "tag"
     EVENTS = "events"
+    WEBHOOK = "webhook"
+    API = "api"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +107,26 @@ class Window:
 
     def __contains__(self, moment: datetime) -> bool:
         return self.start < moment <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    """A pull (merge) request: when it was opened, first reviewed by someone else and merged."""
+
+    number: int
+    created: datetime
+    merged: datetime | None
+    first_review: datetime | None  # the first review or review comment by someone other than the author
+    additions: int | None
+    deletions: int | None
+    author: str | None
+    reviewers: tuple[str, ...]  # people other than the author who reviewed it
+    merge_sha: str | None
+    origin: str
+    title: str | None = None
+
+    @property
+    def size(self) -> int | None:
+        if self.additions is None or self.deletions is None:
+            return None
+        return self.additions + self.deletions

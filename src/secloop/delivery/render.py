@@ -16,6 +16,7 @@ from rich.text import Text
 
 from secloop import __version__
 from secloop.delivery.metrics import DoraReport, Measure
+from secloop.delivery.paradox import month_points
 from secloop.delivery.tiers import reports
 
 SCHEMA = "secloop.dora/v1"
@@ -78,6 +79,16 @@ def to_document(report: DoraReport, target: str) -> dict[str, Any]:
         "weekly_deployments": list(report.weekly),
         "monthly": [
             {"month": m.month, "deployments": m.deployments, "failed": m.failed} for m in report.months
+        ],
+        "speed_vs_stability": [
+            {
+                "month": p.month,
+                "deployments": p.deployments,
+                "change_failure_rate": p.failure_rate,
+                "lead_time_hours": p.lead_hours,
+                "time_to_restore_hours": p.restore_hours,
+            }
+            for p in month_points(report)
         ],
         "release_timing": _timing(report),
         "deployments": [

@@ -9,7 +9,7 @@ from pathlib import Path
 from secloop.core.model import Skipped
 from secloop.delivery.events import Events, load_events
 from secloop.delivery.git import GitInfo, History, inspect, read_history, release_tags, resolve, reverted
-from secloop.delivery.model import PRODUCTION, Deployment, Incident, WorkItem
+from secloop.delivery.model import PRODUCTION, Deployment, Incident, PullRequest, WorkItem
 
 _CACHE_SIZE = 4
 
@@ -28,6 +28,8 @@ class Sources:
     tag_count: int = 0
     events_path: str | None = None
     events_found: bool = False
+    pull_requests: tuple[PullRequest, ...] = ()
+    api: tuple[str, ...] = ()  # what each API source read, for the report's sources lines
 
     def newest(self) -> datetime | None:
         """The newest event: a deployment, an incident, a work item or HEAD's commit."""
@@ -72,10 +74,17 @@ def gather(
     events_file: Path,
     events_shown: str,
     strict: bool,
+    extra: Events | None = None,
+    api: tuple[str, ...] = (),
 ) -> Sources:
-    """Read git and the events file. ``strict``: the events file was given explicitly (bad line: exit 2)."""
+    """Read git and the events file. ``strict``: the events file was given explicitly (bad line: exit 2).
+
+    ``extra``: events read elsewhere (an API source), merged with the file's.
+    """
     info = inspect(root, in_worktree)
     events = load_events(events_file, events_shown, strict=strict)
+    if extra is not None:
+        events = merge_events(events, extra)
     tags = release_tags(root, tag_pattern) if info.is_git else []
     named = {d.sha for d in events.deployments}
     named |= {s for i in events.incidents for s in (i.deployment_sha, i.root_cause_sha) if s}
@@ -117,11 +126,36 @@ def gather(
         tag_count=len(tags),
         events_path=events_shown,
         events_found=_found(events),
+        pull_requests=_pulls(events.pull_requests, full if info.is_git else {}),
+        api=api,
     )
 
 
+def merge_events(first: Events, second: Events) -> Events:
+    return Events(
+        first.deployments + second.deployments,
+        first.incidents + second.incidents,
+        first.work_items + second.work_items,
+        first.skipped + second.skipped,
+        first.path,
+        first.pull_requests + second.pull_requests,
+    )
+
+
+def _pulls(pulls: tuple[PullRequest, ...], full: dict[str, str]) -> tuple[PullRequest, ...]:
+    """One per number (the last read wins: the API after the file), oldest first."""
+    chosen = {p.number: p for p in pulls}
+    resolved = [
+        replace(p, merge_sha=full.get(p.merge_sha, p.merge_sha)) if p.merge_sha else p
+        for p in chosen.values()
+    ]
+    return tuple(sorted(resolved, key=lambda p: (p.created, p.number)))
+
+
 def _found(events: Events) -> bool:
-    return bool(events.deployments or events.incidents or events.work_items or events.skipped)
+    return bool(
+        events.deployments or events.incidents or events.work_items or events.skipped or events.pull_requests
+    )
 
 
 def _line(origin: str) -> int | None:
