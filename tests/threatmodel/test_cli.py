@@ -45,7 +45,7 @@ def test_check_json_answers_the_four_questions(invoke: Invoke) -> None:
     }
     assert doc["missing_tests"] == ["tests/test_auth.py::test_orders_need_login"]
     assert doc["gate"] == {"passed": True, "fail_on": "high", "reasons": []}
-    assert doc["threats"][3] == {
+    assert doc["threats"][4] == {
         "id": "THREAT-7457C7B69C",
         "rule": "TM-SPOOF-FLOW-CALLER",
         "title": "A caller across a trust boundary can pretend to be someone else",
@@ -93,6 +93,7 @@ def test_check_sarif_carries_decisions_as_suppressions(invoke: Invoke) -> None:
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [
         "TM-DOS-FLOW-FLOODING",
         "TM-INFO-PII-IN-LOGS",
+        "TM-LINDDUN-IDENTIFYING-URL",
         "TM-SPOOF-FLOW-CALLER",
         "TM-TAMPER-FLOW-IN-TRANSIT",
         "TM-TAMPER-SQL-INJECTION",
@@ -109,12 +110,13 @@ def test_check_sarif_carries_decisions_as_suppressions(invoke: Invoke) -> None:
         ("TM-INFO-PII-IN-LOGS", 19, []),
         ("TM-DOS-FLOW-FLOODING", 47, ["mitigated: the model states the control (rate_limited = true or "
                                       "destination.rate_limiting = true)"]),
+        ("TM-LINDDUN-IDENTIFYING-URL", 47, []),
         ("TM-TAMPER-FLOW-IN-TRANSIT", 47, ["mitigated: the model states the control (encrypted = true)"]),
         ("TM-SPOOF-FLOW-CALLER", 70, ["mitigated: Session required on /api."]),
         ("TM-TAMPER-SQL-INJECTION", 76, ["accepted: The ORM builds every query."]),
     ]  # fmt: skip
     assert run["results"][0]["properties"]["threat_id"] == "THREAT-ADFC662253"
-    assert run["results"][4]["suppressions"][0]["properties"]["expires"] == "2027-01-31"
+    assert run["results"][5]["suppressions"][0]["properties"]["expires"] == "2027-01-31"
     assert run["properties"]["gate"] == {
         "passed": True,
         "fail_on": "high",
@@ -231,7 +233,7 @@ def test_init_writes_each_starter_and_keeps_existing_files(invoke: Invoke, tmp_p
 
 
 def test_starters_validate_and_report(invoke: Invoke, tmp_path: Path) -> None:
-    for starter, code, high in (("web", 1, 4), ("cicd", 0, 0)):
+    for starter, code, high in (("web", 1, 6), ("cicd", 0, 0)):
         path = tmp_path / f"{starter}.yaml"
         assert invoke("threatmodel", "init", "--starter", starter, "-o", str(path)).exit_code == 0
         result = invoke("threatmodel", "check", str(path), "-f", "json", *AS_OF)
@@ -250,7 +252,8 @@ def test_generated_tests_collect_and_run_against_a_server(invoke: Invoke, tmp_pa
     assert result.exit_code == 0, result.output
     assert (
         result.output.splitlines()[-1]
-        == "3 test(s) for 3 threat(s); 0 threat(s) on flows without a generated test"
+        == "4 test(s) for 4 of 6 threat(s) (67%); 1 expected to fail while their threat is open; "
+        "0 testable threat(s) without a test"
     )
     files = sorted(p.name for p in out.iterdir())
     assert files == ["conftest.py", "test_tm_order_752795.py"]
@@ -269,11 +272,17 @@ def test_generated_tests_collect_and_run_against_a_server(invoke: Invoke, tmp_pa
     assert collect.returncode == 0, collect.stdout + collect.stderr
     assert collect.stdout.splitlines() == [
         "test_tm_order_752795.py::test_threat_7457c7b69c_unauthenticated_request_gets_401",
+        "test_tm_order_752795.py::test_threat_7175ba620c_injection_probes_are_harmless",
         "test_tm_order_752795.py::test_threat_4b5f2cdf7f_tls_is_required",
         "test_tm_order_752795.py::test_threat_feef870d61_burst_meets_429",
         "",
-        "3 tests collected in " + collect.stdout.splitlines()[-1].split(" in ")[1],
+        "4 tests collected in " + collect.stdout.splitlines()[-1].split(" in ")[1],
     ]
+    # The accepted SQL-injection threat is tested too, as a strict xfail until the model says mitigated.
+    assert (
+        "@pytest.mark.xfail(strict=True, reason='THREAT-7175BA620C is accepted in the model: mark it "
+        "mitigated once this passes')\n@pytest.mark.threat('THREAT-7175BA620C')\n" in text
+    )
 
 
 def test_generated_tests_pass_against_a_server_that_keeps_the_claims(tmp_path: Path, invoke: Invoke) -> None:
@@ -290,25 +299,65 @@ def test_generated_tests_pass_against_a_server_that_keeps_the_claims(tmp_path: P
             check=False,
         )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "2 passed, 1 deselected" in proc.stdout
+    assert "2 passed, 2 deselected" in proc.stdout
+
+
+def test_a_generated_test_of_an_open_threat_fails_once_the_control_works(
+    tmp_path: Path, invoke: Invoke
+) -> None:
+    out = tmp_path / "generated"
+    invoke("threatmodel", "tests", SHOP, "--out", str(out))
+    with claim_keeping_server(limit=100) as base_url:
+        env = {**os.environ, "SECLOOP_TM_URL_ORDER": base_url}
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-rX",
+                "-p",
+                "no:cacheprovider",
+                "-k",
+                "injection",
+                str(out),
+            ],
+            cwd=out,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "[XPASS(strict)] THREAT-7175BA620C is accepted in the model: mark it mitigated once this passes"
+        in proc.stdout
+    )
 
 
 def test_tests_command_explains_threats_without_tests(invoke: Invoke, tmp_path: Path) -> None:
     model = FIXTURES / "pytm-example.yaml"
-    result = invoke("threatmodel", "tests", str(model), "--out", str(tmp_path / "t"))
+    out = tmp_path / "t"
+    result = invoke("threatmodel", "tests", str(model), "--out", str(out))
     lines = result.output.splitlines()
     assert lines == [
-        "0 test(s) for 0 threat(s); 9 threat(s) on flows without a generated test",
-        "  no test: THREAT-2EE7E14F39: flow 'verify-identity' is not HTTP (rda-tcp)",
-        "  no test: THREAT-B789F64767: flow 'enter-comments' claims no control to verify yet (threat open)",
-        "  no test: THREAT-0FD8CBA153: flow 'enter-comments' claims no control to verify yet (threat open)",
-        "  no test: THREAT-5BE3D20584: flow 'enter-comments' claims no control to verify yet (threat open)",
-        "  no test: THREAT-5B0953C8A9: flow 'enter-comments' claims no control to verify yet (threat open)",
-        "  no test: THREAT-3EB9DE5019: flow 'insert' is not HTTP (mysql)",
-        "  no test: THREAT-4F6F54F583: flow 'retrieve' is not HTTP (mysql)",
-        "  no test: THREAT-0150F6DB9A: flow 'show' claims no control to verify yet (threat open)",
-        "  no test: THREAT-2EABE7D3F5: flow 'clean' is not HTTP (mysql)",
+        f"wrote {out / 'test_tm_repository_of_my_test_tm_bf86f4.py'}",
+        f"wrote {out / 'test_tm_network_of_my_test_tm_4c403b.py'}",
+        f"wrote {out / 'test_tm_enter_comments_c672af.py'}",
+        f"wrote {out / 'test_tm_show_39a861.py'}",
+        "19 test(s) for 19 of 50 threat(s) (38%); 19 expected to fail while their threat is open; "
+        "5 testable threat(s) without a test",
+        "  no test: THREAT-2EE7E14F39: flow 'verify-identity' is not HTTP (rda-tcp) and no HTTP flow "
+        "reaches 'db'",
+        "  no test: THREAT-14A9E4B59C: flow 'verify-identity' is not HTTP (rda-tcp) and no HTTP flow "
+        "reaches 'db'",
+        "  no test: THREAT-4F6F54F583: flow 'retrieve' is not HTTP (mysql) and no HTTP flow reaches 'db'",
+        "  no test: THREAT-2EABE7D3F5: flow 'clean' is not HTTP (mysql) and no HTTP flow reaches 'lambda'",
+        "  no test: THREAT-7B4966F2F4: flow 'clean' is not HTTP (mysql) and no HTTP flow reaches 'lambda'",
     ]
+    repository = (out / "test_tm_repository_of_my_test_tm_bf86f4.py").read_text("utf-8")
+    assert "ENV = 'SECLOOP_TM_REPO'\n" in repository
+    assert f"Path(__file__).resolve().parent / {os.path.relpath(FIXTURES, out)!r}" in repository
 
 
 def test_diagram_mermaid_and_dot(invoke: Invoke, tmp_path: Path) -> None:
@@ -317,7 +366,7 @@ def test_diagram_mermaid_and_dot(invoke: Invoke, tmp_path: Path) -> None:
     out = tmp_path / "shop.dot"
     assert invoke("threatmodel", "diagram", SHOP, "-f", "dot", "-o", str(out)).exit_code == 0
     assert out.read_text("utf-8") == (FIXTURES / "shop.dot").read_text("utf-8")
-    bad = invoke("threatmodel", "diagram", SHOP, "-f", "svg")
+    bad = invoke("threatmodel", "diagram", SHOP, "-f", "png")
     assert isinstance(bad.exception, UsageError)
 
 
@@ -334,11 +383,11 @@ def test_diagram_marks_flows_with_open_high_threats(invoke: Invoke) -> None:
 
 def test_rules_lists_every_rule(invoke: Invoke) -> None:
     lines = invoke("threatmodel", "rules").output.splitlines()
-    assert len(lines) == 77
+    assert len(lines) == 155
     assert lines[0].split(maxsplit=4) == [
-        "TM-DOS-FLOW-FLOODING",
+        "TM-DOS-BUSINESS-AUTOMATION",
         "denial-of-service",
-        "flow",
+        "process",
         "medium",
-        "Requests across a trust boundary can flood a process",
+        "Business flows can be automated at scale",
     ]

@@ -69,18 +69,31 @@ def test_reordering_and_reformatting_the_model_keeps_every_id() -> None:
     assert _ids(flowed) == original
     assert _ids("# a comment first\n\n" + yaml.safe_dump(reordered, indent=4)) == original
     assert original == [
+        ("THREAT-0A5005C1D1", "TM-INFO-TRACE-ENABLED", "api"),
         ("THREAT-1EC14C0F75", "TM-SPOOF-SESSION-COOKIE", "api"),
+        ("THREAT-236C8C9354", "TM-EOP-FLAT-NETWORK", "api"),
         ("THREAT-305B7FC475", "TM-TAMPER-INPUT-VALIDATION", "api"),
         ("THREAT-361C83FB91", "TM-TAMPER-FLOW-IN-TRANSIT", "api->db"),
+        ("THREAT-3B5E196B47", "TM-EOP-NO-REAUTHENTICATION", "api"),
+        ("THREAT-3C8F15A9BE", "TM-INFO-SENSITIVE-CACHED", "api"),
         ("THREAT-432ACFD3A3", "TM-DOS-FLOW-FLOODING", "login"),
         ("THREAT-44E9637A25", "TM-TAMPER-VULNERABLE-DEPENDENCIES", "api"),
+        ("THREAT-4615141CF4", "TM-SPOOF-LOGOUT-NOT-ENFORCED", "api"),
+        ("THREAT-472E070F20", "TM-DOS-REQUEST-SIZE", "api"),
         ("THREAT-65CA3D587B", "TM-INFO-ACCOUNT-ENUMERATION", "api"),
         ("THREAT-7184081B79", "TM-INFO-CLEARTEXT-SENSITIVE-FLOW", "login"),
+        ("THREAT-743A454448", "TM-SPOOF-SESSION-NO-TIMEOUT", "api"),
+        ("THREAT-98B2238A2D", "TM-SPOOF-SESSION-FIXATION", "api"),
         ("THREAT-98CACD6899", "TM-REPUDIATION-NO-LOGGING", "api"),
         ("THREAT-A0CBE4FB7D", "TM-SPOOF-FLOW-CALLER", "login"),
         ("THREAT-C80DAB0063", "TM-EOP-IDOR", "api"),
+        ("THREAT-DB1193C062", "TM-EOP-DATABASE-OVER-PRIVILEGED", "api->db"),
+        ("THREAT-DB639D149E", "TM-SPOOF-SILENT-ACCOUNT-CHANGES", "api"),
+        ("THREAT-DDC15C06C8", "TM-TAMPER-NO-SBOM", "api"),
         ("THREAT-E688EB98A2", "TM-TAMPER-STORE-NO-ACCESS-CONTROL", "db"),
         ("THREAT-E6F951425F", "TM-TAMPER-FLOW-IN-TRANSIT", "login"),
+        ("THREAT-F76EE4798E", "TM-INFO-VERSION-DISCLOSURE", "api"),
+        ("THREAT-FBE9269863", "TM-INFO-OVERSHARING-API", "api"),
     ]
 
 
@@ -100,6 +113,7 @@ def test_answers_hand_written_threats_and_auto_mitigation() -> None:
     assert rows == [
         ("TM-INFO-PII-IN-LOGS", "api", "open", False, True, 19),
         ("TM-DOS-FLOW-FLOODING", "order", "mitigated", False, True, 47),
+        ("TM-LINDDUN-IDENTIFYING-URL", "order", "open", False, True, 47),
         ("TM-TAMPER-FLOW-IN-TRANSIT", "order", "mitigated", False, True, 47),
         ("TM-SPOOF-FLOW-CALLER", "order", "mitigated", True, True, 70),
         ("TM-TAMPER-SQL-INJECTION", "store", "accepted", True, True, 76),
@@ -109,7 +123,7 @@ def test_answers_hand_written_threats_and_auto_mitigation() -> None:
         flood.reason
         == "the model states the control (rate_limited = true or destination.rate_limiting = true)"
     )
-    sql = shop.threats[4]
+    sql = shop.threats[5]
     assert (sql.reason, sql.expires, sql.severity) == (
         "The ORM builds every query.",
         date(2027, 1, 31),
@@ -189,11 +203,11 @@ def test_gate_fails_on_open_high_threats_and_expired_acceptances() -> None:
     late = analysis(SHOP, today=date(2027, 2, 1))
     assert late.expired[0].id == "THREAT-7175BA620C"
     assert late.gate(None) == (False, ("THREAT-7175BA620C: risk acceptance expired on 2027-01-31",))
-    assert late.threats[4].unresolved(late.today)
+    assert late.threats[5].unresolved(late.today)
     assert analysis(TWO_FLOWS).gate(Severity.MEDIUM) == (
         False,
         (
-            "11 open threat(s) at or above medium: THREAT-C80DAB0063, THREAT-98CACD6899, THREAT-1EC14C0F75, "
-            "THREAT-305B7FC475, THREAT-44E9637A25 …",
+            "20 open threat(s) at or above medium: THREAT-472E070F20, THREAT-236C8C9354, THREAT-C80DAB0063, "
+            "THREAT-3B5E196B47, THREAT-FBE9269863 …",
         ),
     )

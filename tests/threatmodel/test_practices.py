@@ -23,6 +23,10 @@ PII_ANSWER = """\
     mitigations:
       - description: Structured logging masks e-mail and address fields.
         tests: [tests/test_logging.py::test_pii_is_masked]
+  - rule: TM-LINDDUN-IDENTIFYING-URL
+    target: order
+    status: not-applicable
+    reason: Orders travel in the request body; the URL carries no personal data.
 """
 MALFORMED = "system:\n  name: Broken\ncomponents:\n  - id: api\n    kind: proces\n"
 
@@ -85,14 +89,15 @@ def test_threat_model_partial_until_every_threat_has_a_decision(tmp_path: Path) 
     assert result.evidence == (
         "threatmodel.yaml:5: answers 'what are we working on?': scope: the shop API; the orders database "
         "(2 component(s), 1 actor(s), 2 flow(s), 1 data asset(s), 2 trust boundaries)",
-        "threatmodel.yaml:69: answers 'what can go wrong?': 5 threat(s): 5 found by rules, 0 written by hand "
-        "(1 denial-of-service, 1 information-disclosure, 1 spoofing, 2 tampering)",
-        "threatmodel.yaml: does not answer 'what are we going to do about it?': 1 threat(s) found by rules "
-        "have no decision in the model yet (1 accepted, 3 mitigated, 1 open)",
+        "threatmodel.yaml:69: answers 'what can go wrong?': 6 threat(s): 6 found by rules, 0 written by hand "
+        "(1 denial-of-service, 1 identifying, 1 information-disclosure, 1 spoofing, 2 tampering)",
+        "threatmodel.yaml: does not answer 'what are we going to do about it?': 2 threat(s) found by rules "
+        "have no decision in the model yet (1 accepted, 3 mitigated, 2 open)",
         "threatmodel.yaml: answers 'did we do a good enough job?': coverage 0%: 0 of 1 boundary-crossing "
         "flow(s) have a threat considered and a verifying test; 0 open high/critical threat(s)",
     )
-    (finding,) = result.findings
+    finding, _url = result.findings
+    assert _url.rule_id == "TM-LINDDUN-IDENTIFYING-URL"
     assert (finding.rule_id, finding.severity, finding.primary) == (
         "TM-INFO-PII-IN-LOGS",
         Severity.MEDIUM,
@@ -145,7 +150,8 @@ def test_cia_passes_when_every_asset_is_rated(tmp_path: Path) -> None:
         "1 data asset(s) carry confidentiality, integrity and availability ratings with justifications"
     )
     assert result.evidence[0] == (
-        "threatmodel.yaml:8: orders: C=high I=high A=medium, each with a justification"
+        "threatmodel.yaml:8: orders: C=high I=high A=medium, each with a justification; OWASP ASVS 5.0 L2 "
+        "(253 requirements: secloop threatmodel requirements)"
     )
     assert result.evidence[1] == "requirements read from: threatmodel.yaml"
 
@@ -209,8 +215,8 @@ def test_generated_tests_that_name_the_threats_verify_them(tmp_path: Path) -> No
     assert result.status is Status.PASS
     assert result.summary == "3 of 3 mitigated threat(s) have a verifying test in the repository"
     assert result.evidence == (
-        "tests/threats/test_tm_order_752795.py:78: a test names THREAT-FEEF870D61",
-        "tests/threats/test_tm_order_752795.py:57: a test names THREAT-4B5F2CDF7F",
+        "tests/threats/test_tm_order_752795.py:152: a test names THREAT-FEEF870D61",
+        "tests/threats/test_tm_order_752795.py:130: a test names THREAT-4B5F2CDF7F",
         "threatmodel.yaml:70: THREAT-7457C7B69C is verified by tests/test_auth.py::test_orders_need_login",
     )
 

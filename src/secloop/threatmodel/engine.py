@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secloop.core.enums import Severity
 from secloop.core.fingerprint import digest
@@ -19,7 +20,12 @@ from secloop.threatmodel.facts import Facts, ModelFacts
 from secloop.threatmodel.loader import LoadedModel
 from secloop.threatmodel.rulebook import Rulebook, ThreatRule
 from secloop.threatmodel.schema import Category, Mitigation, Threat, ThreatStatus
+from secloop.threatmodel.staleness import Staleness
 
+if TYPE_CHECKING:
+    from secloop.threatmodel.junit import Verification
+
+STALE_RULE = "TM-MODEL-STALE"
 RESOLVED = frozenset(
     {ThreatStatus.MITIGATED, ThreatStatus.ACCEPTED, ThreatStatus.TRANSFERRED, ThreatStatus.NOT_APPLICABLE}
 )
@@ -86,6 +92,8 @@ class Analysis:
     coverage: Coverage
     tests: dict[str, bool | None]
     today: date
+    staleness: Staleness | None = None
+    verification: dict[str, Verification] | None = None  # threat id -> judged by a JUnit run
 
     def unmitigated(self, at_least: Severity = Severity.HIGH) -> tuple[ThreatRecord, ...]:
         return tuple(
@@ -108,34 +116,71 @@ class Analysis:
                 )
         for t in self.expired:
             reasons.append(f"{t.id}: risk acceptance expired on {t.expires}")
+        if self.staleness is not None and self.staleness.stale:
+            reasons.append(f"{STALE_RULE}: the model is stale: {self.staleness.reason}")
         return not reasons, tuple(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleParts:
+    """What every threat of one rule shares, built once per rule rather than once per threat."""
+
+    suggested: tuple[str, ...]
+    cwe: tuple[int, ...]
+    capec: tuple[int, ...]
+    asvs: tuple[str, ...]
+    reason: str | None
+
+
+_PARTS: dict[str, tuple[object, _RuleParts]] = {}
+
+
+def _parts(rule: ThreatRule) -> _RuleParts:
+    cached = _PARTS.get(rule.id)
+    if cached is not None and cached[0] is rule.spec:
+        return cached[1]
+    spec = rule.spec
+    stated = spec.mitigated_when
+    parts = _RuleParts(
+        tuple(spec.mitigations),
+        tuple(spec.cwe),
+        tuple(spec.capec),
+        tuple(spec.asvs),
+        "the model states the control (" + _stated(stated) + ")" if stated is not None else None,
+    )
+    _PARTS[rule.id] = (spec, parts)
+    return parts
 
 
 def _generated(
     rule: ThreatRule, kind: str, target: str, key: str, line: int | None, facts: Facts | None = None
 ) -> ThreatRecord:
     spec = rule.spec
+    parts = _parts(rule)
     mitigated = facts is not None and rule.mitigated is not None and rule.mitigated(facts)
     return ThreatRecord(
-        id=threat_id(rule.id, key),
-        rule_id=rule.id,
-        title=spec.title,
-        description=spec.description,
-        category=spec.category,
-        severity=spec.severity,
-        target=target,
-        target_key=key,
-        target_kind=kind,
-        status=ThreatStatus.MITIGATED if mitigated else ThreatStatus.OPEN,
-        triaged=False,
-        generated=True,
-        line=line,
-        reason="the model states the control (" + _stated(spec.mitigated_when) + ")" if mitigated else None,
-        suggested=tuple(spec.mitigations),
-        cwe=tuple(spec.cwe),
-        capec=tuple(spec.capec),
-        asvs=tuple(spec.asvs),
-        test_kind=spec.test,
+        threat_id(rule.id, key),
+        rule.id,
+        spec.title,
+        spec.description,
+        spec.category,
+        spec.severity,
+        target,
+        key,
+        kind,
+        ThreatStatus.MITIGATED if mitigated else ThreatStatus.OPEN,
+        False,
+        True,
+        line,
+        parts.reason if mitigated else None,
+        None,
+        None,
+        (),
+        parts.suggested,
+        parts.cwe,
+        parts.capec,
+        parts.asvs,
+        spec.test,
     )
 
 

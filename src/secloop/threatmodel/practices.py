@@ -21,10 +21,11 @@ from secloop.practices.base import Context, Evaluator
 from secloop.practices.evaluators import plan
 from secloop.practices.evaluators.test import find_test_files
 from secloop.sources.repo import Repo
-from secloop.threatmodel import check_file
+from secloop.threatmodel import StalePolicy, check_file
 from secloop.threatmodel.engine import Analysis
 from secloop.threatmodel.problems import ModelError
-from secloop.threatmodel.questions import QUESTIONS, four_questions, open_findings
+from secloop.threatmodel.questions import QUESTIONS, four_questions, open_findings, stale_findings
+from secloop.threatmodel.requirements import asset_level, requirements_at
 from secloop.threatmodel.schema import ThreatStatus
 
 _MODEL_NAME = re.compile(r"(^|/)([^/]+\.)?threatmodel\.ya?ml$", re.IGNORECASE)
@@ -51,7 +52,7 @@ def _today(repo: Repo) -> date:
 @lru_cache(maxsize=16)
 def _analyse(root: Path, rel: str, stamp: tuple[int, int], today: date) -> Analysis | ModelError:
     try:
-        return check_file(root / rel, today=today, root=root, display=rel)
+        return check_file(root / rel, today=today, root=root, display=rel, stale=StalePolicy())
     except ModelError as exc:
         return exc
 
@@ -131,6 +132,7 @@ def evaluate_threat_model(ctx: Context) -> PracticeResult:
             if not answer.answered:
                 missing.add(answer.question)
         findings += open_findings(a)
+        findings += stale_findings(a)
     evidence += found.reasons()
     names = ", ".join(a.loaded.path for a in found.analyses)
     if not missing:
@@ -167,10 +169,12 @@ def evaluate_cia_requirements(ctx: Context) -> PracticeResult:
     evidence = []
     for a, x in rated[:_MAX_LISTED]:
         assert x.cia is not None
+        level = asset_level(x).level
         evidence.append(
             f"{a.loaded.path}:{a.loaded.line_of(f'asset:{x.id}')}: {x.id}: "
             f"C={x.cia.confidentiality.rating.value} I={x.cia.integrity.rating.value} "
-            f"A={x.cia.availability.rating.value}, each with a justification"
+            f"A={x.cia.availability.rating.value}, each with a justification; OWASP ASVS 5.0 L{level} "
+            f"({len(requirements_at(level))} requirements: secloop threatmodel requirements)"
         )
     evidence += [
         f"{a.loaded.path}:{a.loaded.line_of(f'asset:{x.id}')}: {x.id}: no C-I-A ratings"

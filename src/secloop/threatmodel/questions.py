@@ -9,7 +9,7 @@ from secloop.core.enums import Confidence, Severity
 from secloop.core.fingerprint import keyed_fingerprint
 from secloop.core.model import Finding, Location, Suppression
 from secloop.threatmodel.engine import Analysis, ThreatRecord
-from secloop.threatmodel.rules import MODEL_THREAT
+from secloop.threatmodel.rules import MODEL_STALE, MODEL_THREAT
 from secloop.threatmodel.schema import ThreatStatus
 
 QUESTIONS = (
@@ -92,6 +92,8 @@ def _q4(a: Analysis) -> Answer:
     )
     if a.expired:
         text += f"; {len(a.expired)} risk acceptance(s) expired"
+    if a.staleness is not None and a.staleness.stale:
+        return Answer(QUESTIONS[3], False, f"{text}; the model is stale: {a.staleness.reason}")
     return Answer(QUESTIONS[3], True, text)
 
 
@@ -138,3 +140,26 @@ def finding(a: Analysis, t: ThreatRecord) -> Finding:
 def open_findings(a: Analysis, at_least: Severity = Severity.INFO) -> tuple[Finding, ...]:
     """Findings for the threats still to be dealt with: open ones and expired acceptances."""
     return tuple(finding(a, t) for t in a.threats if t.unresolved(a.today) and t.severity.at_least(at_least))
+
+
+def stale_findings(a: Analysis) -> tuple[Finding, ...]:
+    """TM-MODEL-STALE at the model's system section when the code it names moved on without it."""
+    st = a.staleness
+    if st is None or not st.stale:
+        return ()
+    parts = [st.reason]
+    if st.components:
+        parts.append("components whose code changed: " + ", ".join(st.components))
+    if st.files:
+        parts.append("e.g. " + ", ".join(st.files[:5]))
+    return (
+        Finding(
+            rule_id=MODEL_STALE.id,
+            severity=MODEL_STALE.severity,
+            confidence=Confidence.MEDIUM,
+            message="the threat model is stale: " + "; ".join(parts),
+            locations=(Location(a.loaded.path, a.loaded.line_of("system:scope")),),
+            fingerprint=keyed_fingerprint(MODEL_STALE.id, a.loaded.path),
+            properties=(("commits", str(st.commits)), ("days", f"{st.days:g}")),
+        ),
+    )

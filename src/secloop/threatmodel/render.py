@@ -18,11 +18,12 @@ from secloop.practices.catalog import load_catalog
 from secloop.report.formats import FORMATS
 from secloop.report.interface import RenderInput
 from secloop.threatmodel.engine import Analysis, ThreatRecord
-from secloop.threatmodel.questions import finding, four_questions
+from secloop.threatmodel.questions import finding, four_questions, stale_findings
+from secloop.threatmodel.requirements import asset_levels
 from secloop.threatmodel.rules import RULES
 
 SCHEMA = "secloop.threatmodel/v1"
-FORMAT_NAMES = ("terminal", "json", "markdown", "sarif")
+FORMAT_NAMES = ("terminal", "json", "markdown", "sarif", "html")
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
@@ -34,12 +35,49 @@ def _tests(a: Analysis, t: ThreatRecord) -> list[dict[str, Any]]:
 
 
 def _threat(a: Analysis, t: ThreatRecord) -> dict[str, Any]:
+    doc = _threat_fields(a, t)
+    if a.verification is not None:
+        v = a.verification[t.id]
+        doc["verification"] = {"state": v.state, "tests": list(v.tests), "reason": v.reason}
+    return doc
+
+
+def _verification(a: Analysis) -> dict[str, int] | None:
+    if a.verification is None:
+        return None
+    states = [v.state for v in a.verification.values()]
+    return {state: states.count(state) for state in ("verified", "failed", "unverified")}
+
+
+_STATIC: dict[tuple[str | None, str, str], dict[str, Any]] = {}
+
+
+def _static(t: ThreatRecord) -> dict[str, Any]:
+    """The fields every threat of one rule shares (per title and category, which answers may change)."""
+    key = (t.rule_id, t.title, t.category.value)
+    cached = _STATIC.get(key)
+    if cached is None or cached["_of"] != (t.suggested, t.cwe, t.capec, t.asvs):
+        cached = {
+            "_of": (t.suggested, t.cwe, t.capec, t.asvs),
+            "category": t.category.value,
+            "framework": t.category.framework,
+            "suggested_mitigations": list(t.suggested),
+            "cwe": [f"CWE-{n}" for n in t.cwe],
+            "capec": [f"CAPEC-{n}" for n in t.capec],
+            "asvs": [f"V{x}" for x in t.asvs],
+        }
+        _STATIC[key] = cached
+    return cached
+
+
+def _threat_fields(a: Analysis, t: ThreatRecord) -> dict[str, Any]:
+    shared = _static(t)
     return {
         "id": t.id,
         "rule": t.rule_id,
         "title": t.title,
-        "category": t.category.value,
-        "framework": t.category.framework,
+        "category": shared["category"],
+        "framework": shared["framework"],
         "severity": t.severity.value,
         "target": t.target,
         "target_kind": t.target_kind,
@@ -50,12 +88,28 @@ def _threat(a: Analysis, t: ThreatRecord) -> dict[str, Any]:
         "expires": t.expires.isoformat() if t.expires else None,
         "expired": t.expired(a.today),
         "owner": t.owner,
-        "mitigations": _tests(a, t),
-        "suggested_mitigations": list(t.suggested),
-        "cwe": [f"CWE-{n}" for n in t.cwe],
-        "capec": [f"CAPEC-{n}" for n in t.capec],
-        "asvs": [f"V{x}" for x in t.asvs],
+        "mitigations": _tests(a, t) if t.mitigations else [],
+        "suggested_mitigations": shared["suggested_mitigations"],
+        "cwe": shared["cwe"],
+        "capec": shared["capec"],
+        "asvs": shared["asvs"],
         "location": {"path": a.loaded.path, "line": t.line},
+    }
+
+
+def _staleness(a: Analysis) -> dict[str, Any] | None:
+    st = a.staleness
+    if st is None:
+        return None
+    return {
+        "known": st.known,
+        "stale": st.stale,
+        "reason": st.reason,
+        "model_commit": st.model_commit,
+        "commits": st.commits,
+        "days": st.days,
+        "files": list(st.files),
+        "components": list(st.components),
     }
 
 
@@ -63,6 +117,7 @@ def to_document(a: Analysis, fail_on: Severity | None) -> dict[str, Any]:
     model = a.loaded.model
     passed, reasons = a.gate(fail_on)
     cov = a.coverage
+    levels = asset_levels(model)
     answers = four_questions(a)
     scope = model.system.scope
     return {
@@ -83,6 +138,12 @@ def to_document(a: Analysis, fail_on: Severity | None) -> dict[str, Any]:
             {"question": ans.question + "?", "answered": ans.answered, "summary": ans.summary}
             for ans in answers
         ],
+        "staleness": _staleness(a),
+        "verification": _verification(a),
+        "asvs": {
+            "level": max((x.level for x in levels), default=1),
+            "assets": [{"id": x.asset, "level": x.level, "reason": x.reason} for x in levels],
+        },
         "coverage": {
             "boundary_crossing_flows": len(cov.crossing_flows),
             "considered": len(cov.considered),
@@ -169,7 +230,7 @@ def render_sarif(a: Analysis, fail_on: Severity | None) -> str:
         status=Status.PASS if passed else Status.FAIL,
         score=100 if passed else 0,
         summary="threat model check",
-        findings=tuple(finding(a, t) for t in a.threats),
+        findings=(*(finding(a, t) for t in a.threats), *stale_findings(a)),
     )
     created = datetime.combine(a.today, datetime.min.time(), tzinfo=UTC)
     assessment = Assessment(
@@ -201,6 +262,18 @@ def render_terminal(a: Analysis, fail_on: Severity | None, console: Console) -> 
                 if t.line is not None:
                     line.append(f"  ({a.loaded.path}:{t.line})", style="dim")
                 console.print(line, overflow="fold")
+    counts = _verification(a)
+    if counts is not None:
+        shown = ", ".join(f"{n} {state}" for state, n in counts.items())
+        console.print(Text(f"   verification by the latest test run: {shown}"), overflow="fold")
+        for t in a.threats:
+            v = a.verification[t.id] if a.verification else None
+            if v is not None and v.state == "failed":
+                console.print(Text(f"   {t.id} open again: {v.reason}", style="red"), overflow="fold")
+    if a.staleness is not None and a.staleness.known:
+        style = "bold yellow" if a.staleness.stale else "dim"
+        label = "stale" if a.staleness.stale else "fresh"
+        console.print(Text(f"   model {label}: {a.staleness.reason}", style=style), overflow="fold")
     missing = sorted(ref for ref, exists in a.tests.items() if exists is False)
     for ref in missing:
         console.print(Text(f"   linked test not found: {ref}", style="yellow"), overflow="fold")
@@ -218,6 +291,10 @@ def render(a: Analysis, fmt: str, fail_on: Severity | None, *, width: int = 120,
         return render_markdown(a, fail_on)
     if fmt == "sarif":
         return render_sarif(a, fail_on)
+    if fmt == "html":
+        from secloop.threatmodel.htmlreport import render_html  # it builds on this module
+
+        return render_html(a, fail_on)
     buffer = io.StringIO()
     render_terminal(a, fail_on, Console(file=buffer, width=width, no_color=not color, highlight=False))
     return buffer.getvalue()

@@ -14,17 +14,26 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from secloop.core.enums import Severity
 from secloop.threatmodel.facts import COMPONENT_FACTS, FLOW_FACTS, SCALES, Facts
 from secloop.threatmodel.schema import Category
+from secloop.threatmodel.testcode import KINDS
 
 Predicate = Callable[[Facts], bool]
 AppliesTo = Literal["flow", "process", "data-store", "external-entity", "component"]
-TestKind = Literal["auth-401", "tls-required", "rate-limit-429"]
+
+
+def _known_test_kind(value: str) -> str:
+    if value not in KINDS:
+        raise ValueError(f"unknown test kind {value!r}; known: {', '.join(KINDS)}")
+    return value
+
+
+TestKind = Annotated[str, AfterValidator(_known_test_kind)]
 OPERATORS = ("equals", "not_equals", "in", "not_in", "at_least", "below", "is_set", "contains_any")
 
 
@@ -135,14 +144,26 @@ def compile_condition(cond: Any, vocabulary: frozenset[str], where: str) -> Pred
         (kind, items) = next(iter(cond.items()))
         if not isinstance(items, list) or not items:
             raise RuleFileError(f"{where}: '{kind}' needs a non-empty list of conditions")
-        parts = tuple(compile_condition(c, vocabulary, f"{where}.{kind}[{i}]") for i, c in enumerate(items))
-        if kind == "all":
-            return lambda f: all(p(f) for p in parts)
-        return lambda f: any(p(f) for p in parts)
+        parts = [compile_condition(c, vocabulary, f"{where}.{kind}[{i}]") for i, c in enumerate(items)]
+        return _fold(parts, conjunction=kind == "all")
     if set(cond) == {"not"}:
         inner = compile_condition(cond["not"], vocabulary, f"{where}.not")
         return lambda f: not inner(f)
     return _compile_test(dict(cond), vocabulary, where)
+
+
+def _fold(parts: list[Predicate], *, conjunction: bool) -> Predicate:
+    """Chain predicates pairwise (`a(f) and b(f)`): no generator per call on the hot path."""
+
+    def pair(a: Predicate, b: Predicate) -> Predicate:
+        if conjunction:
+            return lambda f: a(f) and b(f)
+        return lambda f: a(f) or b(f)
+
+    combined = parts[-1]
+    for part in reversed(parts[:-1]):
+        combined = pair(part, combined)
+    return combined
 
 
 def _compile_test(cond: dict[str, Any], vocabulary: frozenset[str], where: str) -> Predicate:

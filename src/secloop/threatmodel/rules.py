@@ -28,6 +28,25 @@ MODEL_THREAT = Rule(
 )
 
 
+MODEL_STALE = Rule(
+    id="TM-MODEL-STALE",
+    title="The threat model is stale: the code it describes changed since the model did",
+    stage=Stage.PLAN,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    description=(
+        "The model names its code (system.code, components[].code). Commits touching that code after the "
+        "model's last commit reached the configured number, or the newest is older than the configured "
+        "number of days after it: new components, flows and threats may be missing from the model."
+    ),
+    fix=(
+        "Review the model against the changes (the check lists the changed files and components), update "
+        "it and set system.reviewed; even an unchanged model is fresh again once committed."
+    ),
+    tags=("threat-model",),
+)
+
+
 def as_rule(rule: ThreatRule) -> Rule:
     spec = rule.spec
     return Rule(
@@ -49,4 +68,4 @@ def as_rule(rule: ThreatRule) -> Rule:
     )
 
 
-RULES: tuple[Rule, ...] = (MODEL_THREAT, *(as_rule(r) for r in load_rulebook().rules))
+RULES: tuple[Rule, ...] = (MODEL_THREAT, MODEL_STALE, *(as_rule(r) for r in load_rulebook().rules))

@@ -129,6 +129,9 @@ class DataAsset(_Strict):
     classification: Classification
     cia: CIA | None = None
     privacy: Privacy = Field(default_factory=Privacy)
+    asvs_level: Literal[1, 2, 3] | None = Field(
+        default=None, description="OWASP ASVS level to verify; default derived from the C-I-A ratings."
+    )
 
 
 class Actor(_Strict):
@@ -206,6 +209,118 @@ class Properties(_Strict):
     enumeration_protection: bool | None = Field(
         default=None, description="Responses do not reveal whether an account or record exists."
     )
+    session_timeout: bool | None = Field(
+        default=None, description="Sessions end after inactivity and after an absolute lifetime."
+    )
+    session_rotation: bool | None = Field(default=None, description="A new session id is issued at login.")
+    logout_invalidation: bool | None = Field(
+        default=None, description="Logout and disabling an account end its sessions on the server."
+    )
+    reauthentication: bool | None = Field(
+        default=None, description="Changing e-mail, password or MFA asks for the password again."
+    )
+    auth_notifications: bool | None = Field(
+        default=None, description="Users are told about suspicious logins and credential changes."
+    )
+    account_lockout: bool | None = Field(default=None, description="Accounts lock after failed logins.")
+    password_storage: Text | None = Field(
+        default=None, description="argon2, scrypt, bcrypt, pbkdf2, yescrypt, sha256, md5, plaintext, ..."
+    )
+    password_reset: bool | None = Field(default=None, description="Offers a reset of forgotten passwords.")
+    reset_token_expiry: bool | None = Field(
+        default=None, description="Reset and activation tokens are random, single-use and short-lived."
+    )
+    token_expiry: bool | None = Field(default=None, description="Access and refresh tokens expire.")
+    oauth_client: bool | None = Field(default=None, description="Logs users in through OAuth 2 / OIDC.")
+    pkce: bool | None = None
+    authorization_server: bool | None = Field(default=None, description="Issues OAuth 2 / OIDC tokens.")
+    redirects: bool | None = Field(default=None, description="Redirects to URLs taken from the request.")
+    redirect_allowlist: bool | None = None
+    graphql: bool | None = None
+    query_limits: bool | None = Field(default=None, description="GraphQL depth, amount or cost limits.")
+    introspection: bool | None = Field(default=None, description="GraphQL introspection answers.")
+    websocket: bool | None = None
+    origin_check: bool | None = Field(default=None, description="WebSocket handshakes check Origin.")
+    api_docs_exposed: bool | None = Field(
+        default=None, description="API documentation (OpenAPI, Swagger UI) is served in production."
+    )
+    hsts: bool | None = Field(default=None, description="Responses carry Strict-Transport-Security.")
+    cache_control: bool | None = Field(
+        default=None, description="Sensitive responses carry Cache-Control: no-store."
+    )
+    shared_cache: bool | None = Field(default=None, description="Responses pass a shared cache or CDN.")
+    version_disclosure: bool | None = Field(
+        default=None, description="Responses name the server or framework version."
+    )
+    directory_listing: bool | None = None
+    http_trace: bool | None = Field(default=None, description="The HTTP TRACE method is answered.")
+    mass_assignment_protection: bool | None = Field(
+        default=None, description="Request bodies bind only to allowed fields."
+    )
+    field_filtering: bool | None = Field(
+        default=None, description="Responses return only the fields the caller needs."
+    )
+    ldap_queries: bool | None = None
+    dynamic_code: bool | None = Field(
+        default=None, description="Evaluates expressions or code built at run time (eval, SpEL, OGNL)."
+    )
+    regex_on_input: bool | None = Field(
+        default=None, description="Matches untrusted input against complex regular expressions."
+    )
+    file_paths_from_input: bool | None = Field(
+        default=None, description="Builds file paths from names in requests."
+    )
+    malware_scanning: bool | None = None
+    sends_email: bool | None = None
+    request_size_limit: bool | None = Field(default=None, description="Request bodies are size-limited.")
+    pagination: bool | None = Field(default=None, description="Lists are paginated with a maximum size.")
+    expensive_operations: bool | None = Field(
+        default=None, description="Offers CPU-, memory- or cost-heavy operations (reports, exports, AI)."
+    )
+    business_limits: bool | None = Field(
+        default=None, description="Anti-automation limits on business flows (orders, sign-ups, votes)."
+    )
+    concurrency_control: bool | None = Field(
+        default=None, description="Transactions or locks keep concurrent changes consistent."
+    )
+    approval_workflow: bool | None = Field(
+        default=None, description="High-value actions need a second person's approval."
+    )
+    client_side_storage: bool | None = Field(
+        default=None, description="Keeps sensitive data in browser storage (localStorage, IndexedDB)."
+    )
+    third_party_scripts: bool | None = None
+    subresource_integrity: bool | None = None
+    legacy_crypto: bool | None = Field(
+        default=None, description="Uses weak algorithms or modes (MD5, SHA-1, DES, RC4, ECB)."
+    )
+    managed_keys: bool | None = Field(
+        default=None, description="Encryption keys live in a KMS, HSM or vault, apart from the data."
+    )
+    monitoring: bool | None = Field(default=None, description="Security alerts reach someone who acts.")
+    time_sync: bool | None = Field(default=None, description="Clocks are synchronised (NTP), UTC stamps.")
+    log_retention: bool | None = Field(default=None, description="Logs are kept for a defined period.")
+    network_segmentation: bool | None = Field(
+        default=None, description="Network policy limits what the component can reach."
+    )
+    public_access: bool | None = Field(default=None, description="Anonymous reads are allowed (a bucket).")
+    versioning: bool | None = None
+    sbom: bool | None = Field(default=None, description="A software bill of materials is kept.")
+    pinned_dependencies: bool | None = Field(
+        default=None, description="Dependencies and CI actions are pinned by version or digest."
+    )
+    image_scanning: bool | None = None
+    protected_environments: bool | None = Field(
+        default=None, description="Deployments need approval (protected environments)."
+    )
+    tracking: bool | None = Field(default=None, description="Embeds third-party trackers or analytics.")
+    consent: bool | None = Field(default=None, description="Asks for consent before optional processing.")
+    data_minimisation: bool | None = Field(
+        default=None, description="Sends and keeps only the personal data a purpose needs."
+    )
+    access_requests: bool | None = Field(
+        default=None, description="People can get a copy of their personal data."
+    )
     internet_facing: bool | None = None
 
 
@@ -216,6 +331,9 @@ class Component(_Strict):
     technology: Text | None = None
     description: Text | None = None
     data: list[Id] = Field(default_factory=list, description="Data assets it stores or processes.")
+    code: list[Text] = Field(
+        default_factory=list, description="Paths (globs) of its code, for stale-model detection."
+    )
     properties: Properties = Field(default_factory=Properties)
 
 
