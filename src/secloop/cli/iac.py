@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,9 @@ from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
 from secloop.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from secloop.core.model import Assessment, PracticeResult
+    from datetime import date
+
+    from secloop.core.model import Assessment, PracticeResult, Skipped
     from secloop.core.rules import RuleRegistry
     from secloop.iac.model import IacScan
     from secloop.inputs import Prepared
@@ -22,17 +25,16 @@ TITLE = "secloop scan iac "
 
 
 def _registry() -> RuleRegistry:
+    # The engine's own rules: every finding of this command comes from them. Reading
+    # secloop.registry would import every engine (most of the start-up time).
     from secloop.core.rules import RuleRegistry
     from secloop.iac.rules import RULES
-    from secloop.registry import REGISTRY
 
-    if all(rule.id in REGISTRY for rule in RULES):
-        return REGISTRY
-    return RuleRegistry([*REGISTRY, *(r for r in RULES if r.id not in REGISTRY)])
+    return RuleRegistry(RULES)
 
 
 def scan_result(prepared: Prepared, scan: IacScan) -> PracticeResult:
-    from secloop.iac.practices import iac_result
+    from secloop.iac.verdict import iac_result
     from secloop.practices.base import Context
     from secloop.practices.catalog import load_catalog
 
@@ -42,10 +44,54 @@ def scan_result(prepared: Prepared, scan: IacScan) -> PracticeResult:
     return iac_result(Context(prepared.repo, prepared.config, practice), scan)
 
 
-def assessment_of(prepared: Prepared, result: PracticeResult) -> Assessment:
-    from secloop.assess import engine_assessment
+def assessment_of(prepared: Prepared, result: PracticeResult, today: date | None = None) -> Assessment:
+    """What `secloop.assess.engine_assessment` makes, without importing `secloop.assess` (which
+    loads every practice's evaluator: about half a second of start-up). tests/iac/test_cli.py keeps
+    the two equal."""
+    from datetime import UTC, datetime
+    from datetime import date as date_type
 
-    return engine_assessment(prepared, [result], "secloop scan iac")
+    from secloop import __version__
+    from secloop.core.model import Assessment
+    from secloop.core.policy import apply_policy
+
+    repo = prepared.repo
+    lines: dict[str, list[str]] = {}
+
+    def read_line(rel: str, number: int) -> str | None:
+        if rel not in lines:
+            lines[rel] = (repo.read_text(rel) or "").splitlines()
+        found = lines[rel]
+        return found[number - 1] if 0 < number <= len(found) else None
+
+    outcome = apply_policy(
+        [result],
+        prepared.config,
+        read_line=read_line,
+        suppressions=prepared.suppressions,
+        baseline=prepared.baseline,
+        today=today or date_type.today(),
+        rank=lambda _r: None,
+    )
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        created = datetime.fromtimestamp(int(epoch), tz=UTC)
+    else:
+        created = repo.head_time() or datetime.now(tz=UTC).replace(microsecond=0)
+    first: dict[tuple[str, int | None], Skipped] = {}
+    for item in (*(s for r in outcome.results for s in r.skipped), *outcome.notes):
+        first.setdefault((item.path, item.line), item)
+    return Assessment(
+        target=repo.root.name,
+        commit=repo.head(),
+        created_at=created,
+        tool_version=__version__,
+        config_digest=prepared.config.digest(),
+        results=outcome.results,
+        metrics_reason="not measured by `secloop scan iac`",
+        skipped=tuple(sorted(first.values(), key=lambda s: (s.path, s.line or 0, s.reason))),
+        gate=outcome.gate,
+    )
 
 
 def register_scan(scan: typer.Typer) -> None:
@@ -68,6 +114,12 @@ def register_scan(scan: typer.Typer) -> None:
             "--include-fixtures",
             help="Also check files under test, fixture, example and docs folders.",
         ),
+        checkov: bool = typer.Option(
+            False,
+            "--with-checkov",
+            help="Also run Checkov (from PATH or $SECLOOP_CHECKOV, offline) and add the checks "
+            "secloop has no policy for.",
+        ),
     ) -> None:
         """Check Terraform, CloudFormation, Kubernetes manifests, Dockerfiles and docker-compose files
         against secloop's IaC policies, offline.
@@ -85,5 +137,9 @@ def register_scan(scan: typer.Typer) -> None:
         prepared = prepare(path, config, use_baseline=not no_baseline)
         prepared = with_fail_on(prepared, fail_on)
         scan = scan_iac(prepared.repo, include_fixtures=include_fixtures)
+        if checkov:
+            from secloop.iac.checkov import with_checkov
+
+            scan = with_checkov(scan, prepared.repo, include_fixtures=include_fixtures)
         assessment = assessment_of(prepared, scan_result(prepared, scan))
         emit(assessment, fmt, output, TITLE, registry=_registry())

@@ -71,23 +71,27 @@ def _main(
     """secloop: security in every stage of the DevOps loop."""
 
 
+# scanner -> (CLI module, its registering function); a module is imported only for its scanner.
+SCAN_REGISTRARS: dict[str, tuple[str, str]] = {
+    "secrets": ("secrets", "register"),
+    "deps": ("deps", "register_scan"),
+    "iac": ("iac", "register_scan"),
+    "sast": ("sast", "register_scan"),
+    "pipeline": ("pipeline", "register_scan"),
+}
+
+
 def _add_scan(target: typer.Typer, only: str | None) -> None:
-    from secloop.cli import deps, iac, pipeline, sast, secrets
+    from importlib import import_module
 
     scan = typer.Typer(
         help="Run one engine on its own: secrets, deps, iac, sast, pipeline.", no_args_is_help=True
     )
     target.add_typer(scan, name="scan")
-    registrars = {
-        "secrets": secrets.register,
-        "deps": deps.register_scan,
-        "iac": iac.register_scan,
-        "sast": sast.register_scan,
-        "pipeline": pipeline.register_scan,
-    }
     for name in SCANNERS:
         if only is None or only == name:
-            registrars[name](scan)
+            module, function = SCAN_REGISTRARS[name]
+            getattr(import_module(f"secloop.cli.{module}"), function)(scan)
 
 
 def _add(target: typer.Typer, group: str, scanner: str | None = None) -> None:

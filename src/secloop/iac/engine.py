@@ -67,9 +67,14 @@ def parse_files(files: Iterable[tuple[str, str]]) -> tuple[list[ParsedFile], lis
 
 
 def resolve(parsed: Sequence[ParsedFile]) -> list[Resource]:
+    return resolve_with_notes(parsed)[0]
+
+
+def resolve_with_notes(parsed: Sequence[ParsedFile]) -> tuple[list[Resource], list[Skipped]]:
     tf = [p for p in parsed if p.framework is Framework.TERRAFORM]
     others = [r for p in parsed if p.framework is not Framework.TERRAFORM for r in p.resources]
-    return terraform.resolve(tf) + others
+    resources, notes = terraform.resolve_with_notes(tf)
+    return resources + others, notes
 
 
 def check(resources: Sequence[Resource], texts: dict[str, str]) -> list[RawFinding]:
@@ -105,7 +110,8 @@ def check(resources: Sequence[Resource], texts: dict[str, str]) -> list[RawFindi
 
 def run_unit(files: Sequence[tuple[str, str]]) -> UnitResult:
     parsed, skipped = parse_files(files)
-    resources = resolve(parsed)
+    resources, notes = resolve_with_notes(parsed)
+    skipped += notes
     findings = check(resources, dict(files))
     refs = tuple(
         ResourceRef(r.framework, r.type, r.address, r.path, r.line)

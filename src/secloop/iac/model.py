@@ -43,6 +43,8 @@ class Resource:
     body: YamlMap
     address: str
     instructions: tuple[Instruction, ...] = field(default=())
+    #: a Terraform instance key made by `count` or `for_each`: ``[0]``, ``["eu"]``; else empty
+    index: str = ""
 
     @property
     def module(self) -> str:

@@ -4,13 +4,12 @@ IaC engine's findings and facts."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from secloop.core.enums import Severity, Status
+from secloop.core.enums import Status
 from secloop.core.model import Finding, PracticeResult
-from secloop.iac.model import Framework, IacScan
 from secloop.iac.scan import NOT_PROJECT, VENDORED, scan_cached
+from secloop.iac.verdict import iac_result, plural, scan_evidence, severity_summary, worst
 from secloop.practices.base import Context, Evaluator
 from secloop.practices.evaluators import build, operate
 from secloop.sources.manifests import inventory
@@ -28,63 +27,7 @@ REMOTE_ACCESS = frozenset(
 EXEC_RIGHTS = frozenset({"IAC-K8S-RBAC-EXEC"})
 #: findings that let what runs drift from what was built and reviewed
 MUTABLE = frozenset({"IAC-K8S-IMAGE-TAG", "IAC-AWS-ECR-TAG-MUTABLE"})
-_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    ranked = [f.severity for f in findings]
-    return max(ranked, key=lambda s: s.rank) if ranked else None
-
-
-def severity_summary(findings: Sequence[Finding]) -> str:
-    counts = Counter(f.severity for f in findings)
-    return ", ".join(f"{counts[s]} {s.value}" for s in _ORDER if counts[s])
-
-
-def scan_evidence(scan: IacScan) -> list[str]:
-    """One line per framework: how many files and resources the engine read."""
-    resources = Counter(r.framework for r in scan.resources)
-    lines = []
-    for framework, files in sorted(scan.frameworks().items(), key=lambda kv: kv[0].value):
-        shown = ", ".join(files[:3]) + (f" (+{len(files) - 3} more)" if len(files) > 3 else "")
-        lines.append(
-            f"{framework.value}: {_plural(len(files), 'file')}, "
-            f"{_plural(resources[framework], 'resource')} checked ({shown})"
-        )
-    if scan.skipped:
-        lines.append(f"{_plural(len(scan.skipped), 'IaC file')} not checked (listed)")
-    return lines
-
-
-def iac_result(ctx: Context, scan: IacScan, evidence: Sequence[str] = ()) -> PracticeResult:
-    """The engine's verdict: fail on high or critical findings, pass otherwise."""
-    lines = [*evidence, *scan_evidence(scan)]
-    if not scan.files:
-        if scan.skipped:
-            return ctx.result(
-                Status.UNKNOWN, "no IaC file could be read (listed)", lines, skipped=scan.skipped
-            )
-        kinds = ", ".join(f.value for f in Framework)
-        return ctx.result(Status.NOT_APPLICABLE, f"no infrastructure as code secloop reads ({kinds})", lines)
-    findings = scan.findings
-    top = worst(findings)
-    resources = _plural(len(scan.resources), "resource")
-    if top is not None and top.at_least(Severity.HIGH):
-        summary = (
-            f"{_plural(len(findings), 'misconfiguration')} in {resources} ({severity_summary(findings)})"
-        )
-        return ctx.result(Status.FAIL, summary, lines, findings, scan.skipped)
-    if findings:
-        summary = (
-            f"no high or critical misconfiguration in {resources}; "
-            f"{_plural(len(findings), 'lesser finding')} ({severity_summary(findings)})"
-        )
-        return ctx.result(Status.PASS, summary, lines, findings, scan.skipped)
-    return ctx.result(Status.PASS, f"no misconfiguration in {resources}", lines, skipped=scan.skipped)
+__all__ = ["EVALUATORS", "iac_result", "scan_evidence", "severity_summary", "worst"]
 
 
 def evaluate_iac_scanning(ctx: Context) -> PracticeResult:
@@ -137,15 +80,15 @@ def evaluate_immutable_infrastructure(ctx: Context) -> PracticeResult:
     mutable = [f for f in scan.findings if f.rule_id in MUTABLE]
     if base.status is Status.NOT_APPLICABLE or not (remote or mutable):
         if scan.resources and base.status is not Status.NOT_APPLICABLE:
-            checked = _plural(len(scan.resources), "resource")
+            checked = plural(len(scan.resources), "resource")
             note = f"IaC ({checked}): no open SSH/RDP, exec rights or mutable tags"
             return _with(ctx, base, base.status, base.summary, [note], [])
         return base
     problems = []
     if remote:
-        problems.append(f"{_plural(len(remote), 'way')} to change running servers or containers by hand")
+        problems.append(f"{plural(len(remote), 'way')} to change running servers or containers by hand")
     if mutable:
-        problems.append(f"{_plural(len(mutable), 'mutable image tag')} in deployment definitions")
+        problems.append(f"{plural(len(mutable), 'mutable image tag')} in deployment definitions")
     status = Status.FAIL if base.status is Status.FAIL else Status.PARTIAL
     summary = "; ".join([base.summary, *problems]) if base.status is not Status.PASS else "; ".join(problems)
     return _with(ctx, base, status, summary, _evidence(remote + mutable), remote + mutable)
@@ -159,16 +102,16 @@ def evaluate_no_humans_in_production(ctx: Context) -> PracticeResult:
     if not (remote or exec_rights):
         if scan.resources and base.status is Status.UNKNOWN:
             note = (
-                f"IaC ({_plural(len(scan.resources), 'resource')}): no SSH/RDP open to the internet "
+                f"IaC ({plural(len(scan.resources), 'resource')}): no SSH/RDP open to the internet "
                 "and no role grants exec into pods"
             )
             return _with(ctx, base, base.status, base.summary, [note], [])
         return base
     parts = []
     if remote:
-        parts.append(f"the infrastructure opens SSH/RDP to the internet ({_plural(len(remote), 'rule')})")
+        parts.append(f"the infrastructure opens SSH/RDP to the internet ({plural(len(remote), 'rule')})")
     if exec_rights:
-        parts.append(f"exec into running pods is granted by {_plural(len(exec_rights), 'role rule')}")
+        parts.append(f"exec into running pods is granted by {plural(len(exec_rights), 'role rule')}")
     summary = "; ".join(([base.summary] if base.status is Status.FAIL else []) + parts)
     return _with(ctx, base, Status.FAIL, summary, _evidence(remote + exec_rights), remote + exec_rights)
 

@@ -31,6 +31,7 @@ VENDORED = re.compile(
 # Test data, examples and docs: deliberately insecure or illustrative; scanned only when asked.
 NOT_PROJECT = re.compile(r"(^|/)(tests?|__tests__|fixtures|testdata|test_data|examples?|samples?|docs?)/")
 _MODULE_SOURCE = re.compile(r"""^\s*source\s*=\s*"(\.\.?/[^"]*)\"""", re.MULTILINE)
+_JSON_MODULE_SOURCE = re.compile(r""""source"\s*:\s*"(\.\.?/[^"]*)\"""")
 PARALLEL_MIN_BYTES = 256_000  # below this, starting workers costs more than it saves
 _RULES = {p.rule.id: p.rule for p in POLICIES}
 
@@ -89,8 +90,9 @@ def plan(repo: Repo, *, include_fixtures: bool = False) -> tuple[list[Unit], lis
     for rel, text in texts.items():
         folder = folder_of(rel)
         parent.setdefault(folder, folder)
-        if rel.endswith((".tf", ".tofu")) and "source" in text:
-            for source in _MODULE_SOURCE.findall(text):
+        if rel.endswith((".tf", ".tofu", ".tf.json")) and "source" in text:
+            pattern = _JSON_MODULE_SOURCE if rel.endswith(".json") else _MODULE_SOURCE
+            for source in pattern.findall(text):
                 target = os.path.normpath(os.path.join(folder, source)).replace(os.sep, "/")
                 target = "" if target == "." else target
                 parent.setdefault(target, target)

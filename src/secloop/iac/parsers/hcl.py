@@ -126,17 +126,10 @@ class Converter:
                 block_line = line_of(child, line)
                 key = labels[0]
                 if key == "dynamic" and len(labels) > 1:
+                    # kept whole (for_each, iterator, content): `secloop.iac.terraform` expands it
+                    # where for_each is static
                     key = f"dynamic:{labels[1]}"
-                    content = next(
-                        (
-                            b
-                            for b in _blocks(inner)
-                            if self.name(b.children[0]) == "content" and _body_of(b) is not None
-                        ),
-                        None,
-                    )
-                    body_tree = _body_of(content) if content is not None else None
-                    value = self.body(body_tree, block_line) if body_tree is not None else YamlMap(block_line)
+                    value = self.body(inner, block_line)
                 else:
                     value = self.body(inner, block_line)
                 existing = result.get(key)
@@ -164,16 +157,6 @@ class Converter:
             return value if isinstance(value, str) else self.source(node)
         token = first_token(node)
         return str(token) if token is not None else ""
-
-
-def _blocks(body: Tree[Token]) -> list[Tree[Token]]:
-    return [c for c in body.children if isinstance(c, Tree) and c.data == "block"]
-
-
-def _body_of(block: Tree[Token] | None) -> Tree[Token] | None:
-    if block is None:
-        return None
-    return next((c for c in block.children if isinstance(c, Tree) and c.data == "body"), None)
 
 
 def _meaningful(node: Tree[Token]) -> list[Tree[Token] | Token]:
@@ -275,13 +258,29 @@ def _heredoc(conv: Converter, node: Tree[Token]) -> Any:
     return body
 
 
+# Functions whose static argument is their value (for our purposes): a set is a list without repeats.
+_PASS_THROUGH = frozenset({"jsonencode", "toset", "tolist", "tomap"})
+
+
+def unique(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
 def _function(conv: Converter, node: Tree[Token]) -> Any:
     name = conv.name(node.children[0])
     args = next((c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None)
-    if name == "jsonencode" and args is not None:
+    if name in _PASS_THROUGH and args is not None:
         values = _meaningful(args)
         if len(values) == 1:
-            return conv.expression(values[0])
+            value = conv.expression(values[0])
+            if name == "toset" and isinstance(value, list):
+                return unique(value)
+            if name == "jsonencode" or not (isinstance(value, str) and "${" in value):
+                return value
     return "${" + conv.source(node) + "}"
 
 

@@ -7,9 +7,11 @@ A parser reads one file in isolation and never raises on malformed input: what i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from secloop.core.model import Skipped
 from secloop.iac.model import Framework, ParsedFile
+from secloop.sources.yaml_lines import YamlMap
 
 
 class IacParser(ABC):
@@ -36,3 +38,15 @@ class IacParser(ABC):
 
 def basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
+
+
+def from_json(value: Any) -> Any:
+    """Parsed JSON as the values parsers produce, without lines (for JSON the YAML reader refuses)."""
+    if isinstance(value, dict):
+        out = YamlMap(1)
+        for key, item in value.items():
+            out[key] = from_json(item)
+        return out
+    if isinstance(value, list):
+        return [from_json(item) for item in value]
+    return value

@@ -1,23 +1,26 @@
-"""Kubernetes manifests: multi-document YAML (plain, Kustomize bases, `helm template` output).
+"""Kubernetes manifests: multi-document YAML (plain, Kustomize bases, `helm template` output) and
+JSON (`kubectl get -o json`: one object or a `List`).
 
 Every object with `apiVersion` and `kind` becomes a resource (a `List` is unpacked). Helm chart
 templates are not YAML until rendered: they are reported as not checked, with how to check them.
+JSON is read by the YAML reader, which keeps lines; JSON that reader refuses is read without them.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from secloop.core.model import Skipped
 from secloop.iac.model import Framework, ParsedFile, Resource
-from secloop.iac.parsers.interface import IacParser
+from secloop.iac.parsers.interface import IacParser, from_json
 from secloop.sources.yaml_lines import YamlMap, load_yaml
 
-_CANDIDATE = re.compile(r"\.ya?ml$")
-_KIND = re.compile(r"^kind\s*:", re.MULTILINE)
-_API = re.compile(r"^apiVersion\s*:", re.MULTILINE)
+_CANDIDATE = re.compile(r"\.(ya?ml|json)$")
+_KIND = re.compile(r"^kind\s*:|\"kind\"\s*:", re.MULTILINE)
+_API = re.compile(r"^apiVersion\s*:|\"apiVersion\"\s*:", re.MULTILINE)
 _HELM = re.compile(r"\{\{-?\s")
 
 
@@ -50,6 +53,12 @@ class KubernetesParser(IacParser):
             )
             return ParsedFile(path, self.framework, (), (Skipped(path, reason),))
         docs, skipped = load_yaml(text, path)
+        if skipped is not None and path.endswith(".json"):
+            try:
+                docs, skipped = [from_json(json.loads(text))], None
+            except ValueError as exc:
+                line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+                return self.malformed(path, f"not valid JSON: {getattr(exc, 'msg', exc)}", line, column)
         resources: list[Resource] = []
         for doc in docs:
             for obj in _objects(doc):

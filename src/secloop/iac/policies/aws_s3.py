@@ -13,6 +13,7 @@ from secloop.core.enums import Severity
 from secloop.iac.model import Framework, Resource, Violation
 from secloop.iac.policies.interface import (
     Project,
+    as_list,
     blocks,
     dig,
     falsy,
@@ -32,6 +33,7 @@ BUCKET = "aws_s3_bucket"
 CFN_BUCKET = "AWS::S3::Bucket"
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read", "website"}
 CFN_PUBLIC_ACLS = {"PublicRead", "PublicReadWrite", "AuthenticatedRead"}
+PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/", "https://acs.amazonaws.com/groups/global/")
 BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 CFN_BLOCK_FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
 
@@ -131,6 +133,27 @@ def tf_public_acl(resource: Resource, _project: Project) -> Iterator[Violation]:
     if isinstance(acl, str) and acl in PUBLIC_ACLS:
         line = line_of(resource.body, "acl", resource.line)
         yield violation(resource, "acl", line, f'{resource.address} sets acl = "{acl}"')
+    # explicit grants: `grant` blocks of a bucket, `access_control_policy` of aws_s3_bucket_acl
+    grants = blocks(resource.body, "grant") + [
+        g
+        for policy_block in blocks(resource.body, "access_control_policy")
+        for g in blocks(policy_block, "grant")
+    ]
+    for grant in grants:
+        uri = grant.get("uri") or dig(grant, "grantee", "uri")
+        group = uri.rsplit("/", 1)[-1] if isinstance(uri, str) else ""
+        if (
+            isinstance(uri, str)
+            and uri.startswith(PUBLIC_GRANTEES)
+            and group in ("AllUsers", "AuthenticatedUsers")
+        ):
+            what = grant.get("permission") or ", ".join(str(x) for x in as_list(grant.get("permissions")))
+            yield violation(
+                resource,
+                f"grant:{group}",
+                grant.line,
+                f"{resource.address} grants {what or 'access'} to {group}",
+            )
 
 
 def cfn_public_acl(bucket: Resource, _project: Project) -> Iterator[Violation]:

@@ -42,7 +42,8 @@ class Project:
     def scope(self, resource: Resource) -> tuple[str, str]:
         """Terraform: folder and module-instance prefix; CloudFormation: the template; else the folder."""
         if resource.framework is Framework.TERRAFORM:
-            return resource.module, resource.address.removesuffix(self.local_address(resource))
+            local = self.local_address(resource) + resource.index
+            return resource.module, resource.address.removesuffix(local)
         if resource.framework is Framework.CLOUDFORMATION:
             return resource.path, ""
         return resource.module, resource.framework.value
