@@ -169,6 +169,11 @@ def _env(bytecode: bool) -> dict[str, str]:
     if bytecode:
         env["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
     else:
+        # An empty prefix: the .pyc files next to the sources (if any) are not read, none is written.
+        empty = WORK / "no-pycache"
+        shutil.rmtree(empty, ignore_errors=True)
+        empty.mkdir(parents=True)
+        env["PYTHONPYCACHEPREFIX"] = str(empty)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
@@ -198,9 +203,10 @@ def bench_cli(command: list[str], repo: Path, db_dir: Path, runs: int, *, byteco
 
 
 def _show(label: str, times: list[float], goal: str) -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"{label}: min {min(times):.3f} s, median {statistics.median(times):.3f} s, max {max(times):.3f} s"
-        f" ({len(times)} runs; goal {goal})"
+        f" ({len(times)} runs; goal {goal}; load average {load} after it)"
     )
 
 

@@ -3,7 +3,9 @@
 Usage: python bench/bench_deps_registry.py [--runs N] [--packages N]
 
 1. registry rules: cooldown, freshness and health for N (default 5,000) npm packages whose metadata
-   is in the on-disk cache (30 releases each), offline: cache reads plus the rules.
+   is in the on-disk cache (30 releases each), offline: cache reads plus the rules. Then the same
+   end to end: `secloop scan deps --registry` on a package-lock.json of those N pins, a fresh process
+   (bytecode cached), next to the same command without `--registry`.
 2. registry fetch: the same N packages fetched from a loopback HTTP server (8 threads), cache empty.
 3. parsers: a generated N-module gradle.lockfile, an N-dependency pom.xml, an N-package NuGet
    packages.lock.json and an N-component CycloneDX SBOM, each parsed once per run.
@@ -16,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -91,6 +96,58 @@ def _parse_once(parser: LockfileParser, rel: str, text: str) -> Callable[[], obj
     return lambda: parser.parse(rel, text, lambda _: None)
 
 
+def _end_to_end(names: list[str], cache: Path, npm_url: str, runs: int) -> None:
+    from secloop.deps.db import import_osv
+
+    lock_repo = WORK / "lock-repo"
+    lock_repo.mkdir()
+    packages: dict[str, object] = {"": {"name": "bench", "version": "1.0.0", "dependencies": {}}}
+    packages.update({f"node_modules/{name}": {"version": "1.20.0"} for name in names})
+    lock = {"name": "bench", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}
+    (lock_repo / "package-lock.json").write_text(json.dumps(lock, indent=1))
+    records = WORK / "advisories"
+    records.mkdir()
+    advisory = {
+        "id": "BENCH-1",
+        "modified": "2026-01-01T00:00:00Z",
+        "affected": [
+            {
+                "package": {"ecosystem": "npm", "name": names[0]},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.21.0"}]}],
+            }
+        ],
+    }
+    (records / "BENCH-1.json").write_text(json.dumps(advisory))
+    db = WORK / "db"
+    import_osv(records, db)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "SECLOOP_REGISTRY_ONLINE")
+    }
+    env.update(
+        PYTHONPYCACHEPREFIX=str(WORK / "pycache"),
+        SECLOOP_NPM_REGISTRY=npm_url,  # the cache file is the one of this registry
+        SOURCE_DATE_EPOCH=str(int(NOW.timestamp())),
+    )
+    exe = str(Path(sys.executable).parent / "secloop")
+    base_argv = [exe, "scan", "deps", str(lock_repo), "--db-dir", str(db), "--no-baseline", "-f", "json"]
+    for extra, label in (
+        ([], "without --registry"),
+        (["--registry", "--registry-cache", str(cache)], "--registry"),
+    ):
+        argv = [*base_argv, *extra, "-o", str(WORK / "report.json")]
+        subprocess.run(argv, capture_output=True, check=False, env=env)  # warm-up (.pyc, disk cache)
+
+        def once(argv: list[str] = argv) -> None:
+            done = subprocess.run(argv, capture_output=True, check=False, env=env)
+            if done.returncode not in (0, 1):
+                raise SystemExit(done.stderr.decode())
+
+        times = _time(once, runs)
+        report = json.loads((WORK / "report.json").read_text())
+        ids = [p["id"] for p in report["practices"]]
+        _show(f"scan deps {label}, {len(names)} npm pins, end to end ({', '.join(ids)})", times)
+
+
 def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--runs", type=int, default=5)
@@ -129,6 +186,7 @@ def main() -> None:
 
     _show(f"registry rules, {n} npm packages from the cache (offline)", _time(rules, opts.runs))
     server.shutdown()
+    _end_to_end(names, cache, f"{base}/npm", opts.runs)
 
     repo = WORK / "repo"
     repo.mkdir()

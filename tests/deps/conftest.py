@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -117,6 +117,7 @@ class RegistryServer:
 
     base: str
     requests: list[str]
+    authorizations: list[str | None] = field(default_factory=list)  # Authorization header per request
 
     @property
     def pypi(self) -> str:
@@ -130,6 +131,10 @@ class RegistryServer:
     def downloads(self) -> str:
         return f"{self.base}/downloads"
 
+    @property
+    def github(self) -> str:
+        return f"{self.base}/github"
+
 
 def _registry_file(path: str) -> Path | None:
     from urllib.parse import unquote
@@ -139,6 +144,8 @@ def _registry_file(path: str) -> Path | None:
         return REGISTRY_FIXTURES / "pypi" / f"{unquote(parts[2]).lower()}.json"
     if len(parts) == 3 and parts[1] == "npm":
         return REGISTRY_FIXTURES / "npm" / f"{unquote(parts[2]).replace('/', '%2F')}.json"
+    if len(parts) == 5 and parts[1:3] == ["github", "repos"]:
+        return FIXTURES / "github" / f"{unquote(parts[3]).lower()}__{unquote(parts[4]).lower()}.json"
     if path.startswith("/downloads/point/last-week/"):
         name = unquote(path.removeprefix("/downloads/point/last-week/"))
         return REGISTRY_FIXTURES / "npm-downloads" / f"{name.replace('/', '%2F')}.json"
@@ -146,17 +153,23 @@ def _registry_file(path: str) -> Path | None:
 
 
 @pytest.fixture
-def registry_server() -> Iterator[RegistryServer]:
+def registry_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RegistryServer]:
+    """The server; the GitHub API base points at it too, and no token from the environment leaks in."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     seen: list[str] = []
+    auth: list[str | None] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append(self.path)
+            auth.append(self.headers.get("Authorization"))
             if self.path == "/pypi/broken/json":
                 self.send_error(500)
+                return
+            if self.path == "/github/repos/example/ratelimited":
+                self.send_error(403)
                 return
             found = _registry_file(self.path)
             if found is None or not found.is_file():
@@ -175,8 +188,11 @@ def registry_server() -> Iterator[RegistryServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("SECLOOP_GITHUB_API_URL", f"{base}/github")
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     try:
-        yield RegistryServer(f"http://127.0.0.1:{server.server_address[1]}", seen)
+        yield RegistryServer(base, seen, auth)
     finally:
         server.shutdown()
         server.server_close()

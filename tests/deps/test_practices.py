@@ -28,7 +28,7 @@ updates:
 DEPENDABOT_EVIDENCE = ".github/dependabot.yml:3: dependabot (pip, /) watches dependencies"
 NOT_DAILY = (
     "no scheduled workflow runs a dependency scan daily: new advisories against unchanged pins are found "
-    "only on the next push (example: docs/commands/scan-deps.md)"
+    "only on the next push (example: templates/github/secloop-daily-sca.yml)"
 )
 MISSING_DB = (
     "run `secloop db import PyPI-all.zip` with the OSV export of each ecosystem you use "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.error
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def test_offline_uses_a_cached_copy_of_any_age_and_never_the_network(
 
 
 def test_errors_are_missing_with_the_url_and_a_stale_copy_beats_none(
-    registry_server: RegistryServer, tmp_path: Path
+    registry_server: RegistryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     c = client(registry_server, tmp_path)
     assert c.lookup("PyPI", "nosuchpkg") == Missing(
@@ -122,13 +123,21 @@ def test_errors_are_missing_with_the_url_and_a_stale_copy_beats_none(
         "Maven", "org.example:lib", "no registry client for Maven (PyPI and npm only)"
     )
     c.lookup("PyPI", "oldpkg")
-    down = RegistryClient(
-        ClientSettings.resolve(online=True, cache_dir=tmp_path, pypi_url="http://127.0.0.1:9"),
-        now=NOW + timedelta(days=3),
-    )
+    # The registry cannot be reached three days later: the copy past its TTL is used.
+    down = client(registry_server, tmp_path, now=NOW + timedelta(days=3))
+
+    def unreachable(url: str) -> object:
+        raise urllib.error.URLError("connection refused")
+
+    monkeypatch.setattr(down, "_get", unreachable)
     stale = down.lookup("PyPI", "oldpkg")
     assert isinstance(stale, PackageInfo)
     assert stale.fetched_at == NOW
+    # A copy is reused only for the registry it came from: another base URL has its own cache file.
+    other = RegistryClient(
+        ClientSettings.resolve(online=False, cache_dir=tmp_path, pypi_url="http://127.0.0.1:9/pypi"), now=NOW
+    )
+    assert isinstance(other.lookup("PyPI", "oldpkg"), Missing)
 
 
 def test_base_urls_from_configuration_then_environment_then_public(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,7 @@ from rich.text import Text
 from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
-from secloop.core.model import Assessment, PracticeResult
+from secloop.core.model import Assessment, PracticeResult, Skipped
 from secloop.core.rules import RuleRegistry
 from secloop.deps.db import (
     AdvisoryDB,
@@ -34,6 +36,7 @@ from secloop.report.terminal import SEVERITY_STYLE
 
 if TYPE_CHECKING:
     from secloop.inputs import Prepared
+    from secloop.sources.repo import Repo
 
 if TYPE_CHECKING:
     from secloop.deps.registry_check import RegistryFacts
@@ -51,13 +54,11 @@ DB_DIR_OPTION = typer.Option(
 
 
 def _registry() -> RuleRegistry:
-    # The engine is imported when a command runs: registering the commands stays cheap for the others.
+    # Only the engine's own rules: every finding of `scan deps` is a DEP-* rule, and the full registry
+    # imports every engine's rule modules. Imported when a command runs, not when it is registered.
     from secloop.deps.rules import RULES
-    from secloop.registry import REGISTRY
 
-    if all(rule.id in REGISTRY for rule in RULES):
-        return REGISTRY
-    return RuleRegistry([*REGISTRY, *(r for r in RULES if r.id not in REGISTRY)])
+    return RuleRegistry(RULES)
 
 
 def _practice(practice_id: str = PRACTICE) -> Practice:
@@ -67,10 +68,54 @@ def _practice(practice_id: str = PRACTICE) -> Practice:
     return found
 
 
-def _assessment(prepared: Prepared, results: list[PracticeResult], snapshot: Snapshot) -> Assessment:
-    from secloop.assess import engine_assessment
+def _as_of(repo: Repo) -> datetime:
+    """`secloop.assess.as_of`: HEAD's commit time (or SOURCE_DATE_EPOCH), the same output per commit."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return repo.head_time() or datetime.now(tz=UTC).replace(microsecond=0)
 
-    return engine_assessment(prepared, results, "secloop scan deps", snapshots=snapshot.pairs())
+
+def _assessment(prepared: Prepared, results: list[PracticeResult], snapshot: Snapshot) -> Assessment:
+    """What `secloop.assess.engine_assessment` builds, without importing secloop.assess: that module
+    imports every evaluator of every engine (about half of this command's start-up). A test keeps the
+    two equal."""
+    from secloop import __version__
+    from secloop.core.policy import apply_policy
+
+    repo = prepared.repo
+    split: dict[str, list[str]] = {}
+
+    def read_line(rel: str, number: int) -> str | None:
+        if rel not in split:
+            split[rel] = (repo.read_text(rel) or "").splitlines()
+        lines = split[rel]
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    outcome = apply_policy(
+        results,
+        prepared.config,
+        read_line=read_line,
+        suppressions=prepared.suppressions,
+        baseline=prepared.baseline,
+        today=date.today(),
+        rank=lambda _r: None,
+    )
+    first: dict[tuple[str, int | None], Skipped] = {}
+    for item in (*(s for r in outcome.results for s in r.skipped), *outcome.notes):
+        first.setdefault((item.path, item.line), item)
+    return Assessment(
+        target=repo.root.name,
+        commit=repo.head(),
+        created_at=_as_of(repo),
+        tool_version=__version__,
+        config_digest=prepared.config.digest(),
+        results=outcome.results,
+        metrics_reason="not measured by `secloop scan deps`",
+        snapshots=snapshot.pairs(),
+        skipped=tuple(sorted(first.values(), key=lambda s: (s.path, s.line or 0, s.reason))),
+        gate=outcome.gate,
+    )
 
 
 def registry_results(prepared: Prepared, facts: RegistryFacts) -> list[PracticeResult]:
@@ -181,7 +226,8 @@ def register_scan(scan: typer.Typer) -> None:
         online: bool = typer.Option(
             False,
             "--online",
-            help="Fetch registry metadata (PyPI JSON API, npm registry) into the cache; implies --registry.",
+            help="Fetch registry metadata (PyPI JSON API, npm registry) and the GitHub repository state "
+            "into the cache; implies --registry.",
         ),
         since: str | None = typer.Option(
             None,
@@ -201,7 +247,8 @@ def register_scan(scan: typer.Typer) -> None:
 
         Advisory ignores (`[[ignore]]` with id, package, reason and expiry) and the policy are read
         from .secloop/deps.toml. With --registry, --online or --since the registry-backed rules run
-        too: DEP-COOLDOWN, DEP-OUTDATED, DEP-UNMAINTAINED, DEP-YANKED, DEP-LITTLE-USED.
+        too: DEP-COOLDOWN, DEP-OUTDATED, DEP-UNMAINTAINED, DEP-YANKED, DEP-LITTLE-USED and
+        DEP-ARCHIVED (the GitHub API; GITHUB_TOKEN is sent when set).
 
         Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or input error, or no advisory
         database imported (nothing could be checked); 3 internal error.
@@ -320,7 +367,6 @@ def register_sbom(app: typer.Typer) -> None:
         only = None
         if path.is_file():  # one lockfile: its folder is the repository, the file the only input
             only, path = path.name, path.parent
-        from secloop.assess import as_of
         from secloop.inputs import prepare
 
         prepared = prepare(path, config, use_baseline=False)
@@ -329,9 +375,9 @@ def register_sbom(app: typer.Typer) -> None:
         if fmt == "spdx-json":
             from secloop.deps.spdx import build_spdx
 
-            sbom = build_spdx(inv, repo.root.name, as_of(repo))
+            sbom = build_spdx(inv, repo.root.name, _as_of(repo))
         else:
-            sbom = build(inv, repo.root.name, as_of(repo))
+            sbom = build(inv, repo.root.name, _as_of(repo))
         if output is not None:
             write_atomic(output, sbom.text)
         else:

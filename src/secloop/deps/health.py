@@ -13,9 +13,18 @@ from datetime import datetime, timedelta
 from secloop.core.fingerprint import keyed_fingerprint
 from secloop.core.model import Finding, Location, Skipped
 from secloop.core.rules import Rule
-from secloop.deps.model import Package
+from secloop.deps.cache import paused_gc
+from secloop.deps.forge import RepoLookup, RepoState, github_repo
+from secloop.deps.model import NPM, Package
 from secloop.deps.registry import Lookup, Missing, PackageInfo, Release
-from secloop.deps.rules import DEP_COOLDOWN, DEP_LITTLE_USED, DEP_OUTDATED, DEP_UNMAINTAINED, DEP_YANKED
+from secloop.deps.rules import (
+    DEP_ARCHIVED,
+    DEP_COOLDOWN,
+    DEP_LITTLE_USED,
+    DEP_OUTDATED,
+    DEP_UNMAINTAINED,
+    DEP_YANKED,
+)
 from secloop.deps.settings import Policy
 from secloop.deps.versions import ECOSYSTEM_SCHEMES, Key
 
@@ -44,6 +53,11 @@ class HealthReport:
     exempt: tuple[str, ...]  # cooldown exemptions, said as evidence
     missing: tuple[Skipped, ...]
     checked: int  # distinct package versions with registry metadata
+    # The archived part: packages whose GitHub repository state was read, and those it could not be.
+    archive_checked: int = 0
+    archive_missing: tuple[Skipped, ...] = ()
+    archive_unknown: int = 0
+    no_repository: int = 0  # packages with metadata that name no GitHub repository
 
     @property
     def libyears(self) -> float:
@@ -245,6 +259,26 @@ def _outdated(row: Freshness, places: Sequence[Package], policy: Policy) -> Find
     )
 
 
+def package_repo(info: PackageInfo) -> str | None:
+    """The GitHub `owner/repo` the registry metadata names (npm also allows the `owner/repo` shorthand)."""
+    return github_repo(info.repository, shorthand=info.ecosystem == NPM)
+
+
+def _archived(places: Sequence[Package], state: RepoState) -> Finding | None:
+    if not state.archived:
+        return None
+    pkg = places[0]
+    pushed = f"; last push {state.pushed_at.date()}" if state.pushed_at else ""
+    return _finding(
+        DEP_ARCHIVED,
+        places,
+        f"{pkg.name}'s source repository github.com/{state.repo} is archived (GitHub API){pushed}",
+        DEP_ARCHIVED.fix,
+        ("repository", f"github.com/{state.repo}"),
+        *((("pushed_at", state.pushed_at.isoformat()),) if state.pushed_at else ()),
+    )
+
+
 def assess_health(
     packages: Sequence[Package],
     lookups: Mapping[tuple[str, str], Lookup],
@@ -252,6 +286,21 @@ def assess_health(
     now: datetime,
     policy: Policy,
     security_fix: SecurityFix | None = None,
+    repos: Mapping[str, RepoLookup] | None = None,
+) -> HealthReport:
+    """``repos``: GitHub repository states by `owner/repo`; None when the archived part is not asked."""
+    with paused_gc():
+        return _assess(packages, lookups, locked_at, now, policy, security_fix, repos)
+
+
+def _assess(
+    packages: Sequence[Package],
+    lookups: Mapping[tuple[str, str], Lookup],
+    locked_at: Mapping[str, datetime],
+    now: datetime,
+    policy: Policy,
+    security_fix: SecurityFix | None,
+    repos: Mapping[str, RepoLookup] | None,
 ) -> HealthReport:
     by_key: dict[tuple[str, str, str], list[Package]] = {}
     for pkg in packages:
@@ -262,7 +311,8 @@ def assess_health(
     rows: list[Freshness] = []
     exempt: list[str] = []
     missing: dict[str, list[str]] = {}
-    checked = 0
+    archive_missing: dict[str, list[str]] = {}
+    checked = archive_checked = no_repository = 0
     for _, places in sorted(by_key.items()):
         pkg = places[0]
         looked = lookups.get((pkg.ecosystem, pkg.name))
@@ -286,6 +336,20 @@ def assess_health(
         if outdated:
             fresh.append(outdated)
         health.extend(_health(pkg, places, looked, now, policy))
+        if repos is None:
+            continue
+        repo = package_repo(looked)
+        state = repos.get(repo) if repo else None
+        if repo is None:
+            no_repository += 1
+        elif isinstance(state, RepoState):
+            archive_checked += 1
+            archived = _archived(places, state)
+            if archived:
+                health.append(archived)
+        else:
+            reason = state.reason if state is not None else "not looked up"
+            archive_missing.setdefault(reason, []).append(pkg.path)
     skipped = _missing(missing)
     return HealthReport(
         tuple(sorted(cooldown, key=Finding.sort_key)),
@@ -295,13 +359,19 @@ def assess_health(
         tuple(exempt),
         skipped,
         checked,
+        archive_checked,
+        _missing(archive_missing, "with a GitHub repository of unknown archived state"),
+        sum(len(paths) for paths in archive_missing.values()),
+        no_repository,
     )
 
 
-def _missing(missing: Mapping[str, list[str]]) -> tuple[Skipped, ...]:
+def _missing(
+    missing: Mapping[str, list[str]], what: str = "without registry metadata"
+) -> tuple[Skipped, ...]:
     out: list[Skipped] = []
     for reason, paths in sorted(missing.items()):
         for path in sorted(set(paths)):
             count = paths.count(path)
-            out.append(Skipped(path, f"{count} package(s) without registry metadata: {reason}"))
+            out.append(Skipped(path, f"{count} package(s) {what}: {reason}"))
     return tuple(out)

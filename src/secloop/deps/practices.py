@@ -21,6 +21,7 @@ from secloop.practices.base import Context, Evaluator
 from secloop.sources.repo import Repo
 
 if TYPE_CHECKING:  # the registry client is imported when a registry practice runs, not at start-up
+    from secloop.deps.health import HealthReport
     from secloop.deps.registry_check import RegistryFacts
 
 _MAX_LISTED = 10
@@ -100,6 +101,7 @@ def vulnerability_result(
 
 
 _CRON = re.compile(r"""^\s*-?\s*cron:\s*["']?([^"'#]+?)["']?\s*(?:#.*)?$""")
+_GITLAB_SCHEDULED = re.compile(r"""CI_PIPELINE_SOURCE\s*==\s*["']schedule["']""")
 _DAILY_DOW = {"*", "0-6", "1-7", "0-7", "MON-SUN", "SUN-SAT"}
 
 
@@ -131,6 +133,17 @@ def daily_sca(repo: Repo) -> str:
             )
     if weekly:
         return weekly
+    for rel in repo.glob(".gitlab-ci.yml"):
+        text = repo.read_text(rel) or ""
+        if not _SCA.search(text):
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _GITLAB_SCHEDULED.search(line):
+                return (
+                    f"{rel}:{number}: the dependency scan runs in scheduled pipelines; whether the "
+                    "schedule is daily lives in the project settings (Build > Pipeline schedules), "
+                    "not in the repository"
+                )
     if any("CI_PIPELINE_SOURCE" in (repo.read_text(r) or "") for r in repo.glob(".gitlab-ci.yml")):
         return (
             ".gitlab-ci.yml: jobs depend on the pipeline source; GitLab schedules live in the project "
@@ -138,7 +151,7 @@ def daily_sca(repo: Repo) -> str:
         )
     return (
         "no scheduled workflow runs a dependency scan daily: new advisories against unchanged pins are "
-        "found only on the next push (example: docs/commands/scan-deps.md)"
+        "found only on the next push (example: templates/github/secloop-daily-sca.yml)"
     )
 
 
@@ -267,9 +280,24 @@ def freshness_result(ctx: Context, facts: RegistryFacts) -> PracticeResult:
 
 _WIDELY_USED = (
     "widely used: npm weekly downloads from the npm downloads API (the packument has no count); "
-    "PyPI publishes no download counts, so PyPI packages are not judged on it; "
-    "archived repositories are not checked (needs the forge's API)"
+    "PyPI publishes no download counts, so PyPI packages are not judged on it"
 )
+
+
+def _archive_evidence(report: HealthReport) -> str:
+    return (
+        f"archived: {report.archive_checked} GitHub repositor(ies) read from the GitHub API (cached), "
+        f"{report.archive_unknown} unknown (listed as not checked), {report.no_repository} package(s) "
+        "name no GitHub repository in their registry metadata"
+    )
+
+
+def _archive_unknown(report: HealthReport) -> str:
+    if not report.archive_missing:
+        return ""
+    reason = report.archive_missing[0].reason.split(": ", 1)[-1]
+    count = report.archive_unknown
+    return f"; whether {count} package(s)' GitHub repositories are archived is unknown: {reason}"
 
 
 def health_result(ctx: Context, facts: RegistryFacts) -> PracticeResult:
@@ -278,21 +306,23 @@ def health_result(ctx: Context, facts: RegistryFacts) -> PracticeResult:
     if not facts.available:
         status = Status.NOT_APPLICABLE if not facts.considered else Status.UNKNOWN
         return ctx.result(status, _no_metadata(facts), evidence, skipped=report.missing)
+    evidence.append(_archive_evidence(report))
+    skipped = (*report.missing, *report.archive_missing)
     severe = [f for f in report.health if f.rule_id != "DEP-LITTLE-USED"]
     if report.health:
         return ctx.result(
             Status.FAIL if severe else Status.PARTIAL,
-            f"{len(report.health)} health problem(s): {_listed(report.health)}",
+            f"{len(report.health)} health problem(s): {_listed(report.health)}{_archive_unknown(report)}",
             evidence,
             report.health,
-            report.missing,
+            skipped,
         )
     return ctx.result(
         Status.PASS,
         f"{report.checked} package(s) with registry metadata are maintained, not withdrawn and "
-        "not little used",
+        f"not little used{_archive_unknown(report)}",
         evidence,
-        skipped=report.missing,
+        skipped=skipped,
     )
 
 

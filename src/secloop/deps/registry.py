@@ -13,7 +13,6 @@ said; without one the answer is `Missing` with the reason.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import urllib.error
@@ -23,11 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, NamedTuple
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import platformdirs
 
+from secloop.deps.cache import HostCache, cache_file, paused_gc
 from secloop.deps.model import NPM, PYPI
 
 PYPI_URL = "https://pypi.org/pypi"
@@ -40,8 +40,7 @@ _INACTIVE = "Development Status :: 7 - Inactive"
 _USER_AGENT = "secloop-deps (+https://github.com/secloop/secloop)"
 
 
-@dataclass(frozen=True, slots=True)
-class Release:
+class Release(NamedTuple):  # a tuple, not a frozen dataclass: thousands are built per cached lockfile
     version: str
     published: datetime | None  # earliest upload; None when the registry does not say
     yanked: bool = False
@@ -96,15 +95,14 @@ def parse_pypi(name: str, data: Mapping[str, Any], source: str, fetched_at: date
         yanked = bool(files) and all(f.get("yanked") for f in files)
         releases.append(Release(version, min(times) if times else None, yanked))
     classifiers = info.get("classifiers") or []
-    urls = info.get("project_urls") or {}
-    repo = next(
-        (
-            u
-            for k, u in urls.items()
-            if k.lower() in ("source", "source code", "repository", "code", "github")
-        ),
-        None,
-    )
+    urls = {k: u for k, u in (info.get("project_urls") or {}).items() if isinstance(u, str) and u}
+    # A source-ish label first, then any GitHub link among the project URLs, then `home_page`.
+    labels = ("source", "source code", "repository", "code", "github")
+    repo = next((u for k, u in urls.items() if k.lower() in labels), None)
+    repo = repo or next((u for u in urls.values() if "github.com/" in u.lower()), None)
+    home = info.get("home_page")
+    if repo is None and isinstance(home, str) and home:
+        repo = home
     return PackageInfo(
         PYPI,
         name,
@@ -156,6 +154,17 @@ def parse_npm(name: str, data: Mapping[str, Any], source: str, fetched_at: datet
     )
 
 
+def _stored_time(text: str | None) -> datetime | None:
+    """A time `_to_json` wrote (`isoformat()` of an aware datetime): the fast path of `_time`."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def _to_json(info: PackageInfo) -> dict[str, Any]:
     data = asdict(info)
     data["format"] = CACHE_FORMAT
@@ -176,7 +185,7 @@ def _from_json(data: Mapping[str, Any]) -> PackageInfo | None:
     return PackageInfo(
         data["ecosystem"],
         data["name"],
-        tuple(Release(v, _time(t), bool(y), d) for v, t, y, d in data["releases"]),
+        tuple(Release(v, _stored_time(t), bool(y), d) for v, t, y, d in data["releases"]),
         data.get("latest"),
         data.get("inactive"),
         data.get("maintainers"),
@@ -192,6 +201,41 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("secloop")) / "registry"
 
 
+# uv's own variables first (UV_DEFAULT_INDEX supersedes UV_INDEX_URL), then pip's.
+INDEX_ENV = ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL")
+NPM_ENV = ("SECLOOP_NPM_REGISTRY", "npm_config_registry", "NPM_CONFIG_REGISTRY")
+
+
+def without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    netloc += f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def pypi_base_from_index(variable: str, url: str) -> tuple[str | None, str]:
+    """The PyPI JSON API base an index URL implies, or None and why it is refused.
+
+    A PEP 503 simple index whose path ends in `/simple` (pypi.org/simple, test.pypi.org/simple, a
+    Warehouse-compatible mirror) serves the JSON API next to it: `…/simple` becomes `…/pypi`. Anything
+    else (a devpi `+simple` index, a flat file server, a non-http scheme) has no JSON API to derive."""
+    clean = without_credentials(url.strip())
+    parts = urlsplit(clean)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return None, f"{variable}={clean!r} is not an http(s) URL"
+    path = parts.path.rstrip("/")
+    if not path.endswith("/simple") or path.endswith("/+simple"):
+        return None, (
+            f"{variable}={clean} is not a PyPI-style simple index (a path ending in /simple), so its JSON "
+            "API cannot be derived; set `[registry] pypi_url` in .secloop/deps.toml or SECLOOP_PYPI_URL"
+        )
+    base = urlunsplit((parts.scheme, parts.netloc, path.removesuffix("/simple") + "/pypi", "", ""))
+    return base, f"PyPI JSON API {base} derived from {variable}"
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -201,6 +245,10 @@ class ClientSettings:
     npm_url: str = NPM_URL
     npm_downloads_url: str = NPM_DOWNLOADS_URL
     timeout: float = 10.0
+    # Why PyPI is not asked at all: an index is configured whose JSON API cannot be derived. Asking
+    # pypi.org instead would tell the public registry the names of private packages.
+    pypi_refused: str | None = None
+    origins: tuple[str, ...] = ()  # where non-default base URLs came from, said as evidence
 
     @classmethod
     def resolve(
@@ -213,22 +261,45 @@ class ClientSettings:
         npm_url: str | None = None,
         npm_downloads_url: str | None = None,
     ) -> ClientSettings:
-        """Explicit values first, then the environment (SECLOOP_PYPI_URL; npm's own
-        npm_config_registry), then the public registries."""
+        """Explicit values (configuration) first, then the environment, then the public registries.
+
+        PyPI: SECLOOP_PYPI_URL (the JSON API base itself), else the first of UV_DEFAULT_INDEX,
+        UV_INDEX_URL, PIP_INDEX_URL through `pypi_base_from_index`. npm: SECLOOP_NPM_REGISTRY, else
+        npm's own npm_config_registry / NPM_CONFIG_REGISTRY. Credentials in a URL are dropped."""
         env = os.environ
+        origins: list[str] = []
+        refused = None
+        pypi = pypi_url
+        if pypi:
+            origins.append(f"PyPI JSON API {without_credentials(pypi)} from the configuration")
+        elif env.get("SECLOOP_PYPI_URL"):
+            pypi = env["SECLOOP_PYPI_URL"]
+            origins.append(f"PyPI JSON API {without_credentials(pypi)} from SECLOOP_PYPI_URL")
+        else:
+            variable = next((v for v in INDEX_ENV if env.get(v, "").strip()), None)
+            if variable is not None:
+                derived, note = pypi_base_from_index(variable, env[variable])
+                pypi, refused = (derived, None) if derived else (None, note)
+                origins.append(note if derived else f"PyPI not asked: {note}")
+        npm = npm_url
+        if npm:
+            origins.append(f"npm registry {without_credentials(npm)} from the configuration")
+        else:
+            variable = next((v for v in NPM_ENV if env.get(v, "").strip()), None)
+            if variable is not None:
+                npm = env[variable]
+                origins.append(f"npm registry {without_credentials(npm)} from {variable}")
         return cls(
             cache_dir or default_cache_dir(),
             online,
             timedelta(hours=ttl_hours),
-            (pypi_url or env.get("SECLOOP_PYPI_URL") or PYPI_URL).rstrip("/"),
-            (
-                npm_url
-                or env.get("SECLOOP_NPM_REGISTRY")
-                or env.get("npm_config_registry")
-                or env.get("NPM_CONFIG_REGISTRY")
-                or NPM_URL
+            without_credentials(pypi or PYPI_URL).rstrip("/"),
+            without_credentials(npm or NPM_URL).rstrip("/"),
+            without_credentials(
+                npm_downloads_url or env.get("SECLOOP_NPM_DOWNLOADS_URL") or NPM_DOWNLOADS_URL
             ).rstrip("/"),
-            (npm_downloads_url or env.get("SECLOOP_NPM_DOWNLOADS_URL") or NPM_DOWNLOADS_URL).rstrip("/"),
+            pypi_refused=refused,
+            origins=tuple(origins),
         )
 
 
@@ -238,28 +309,28 @@ class RegistryClient:
     def __init__(self, settings: ClientSettings, *, now: datetime | None = None) -> None:
         self.settings = settings
         self.now = now or datetime.now(tz=UTC)
+        self._caches: dict[str, HostCache] = {}
 
-    def _cache_path(self, ecosystem: str, name: str) -> Path:
-        digest = hashlib.sha256(f"{ecosystem}\0{name}".encode()).hexdigest()[:32]
-        return self.settings.cache_dir / ecosystem.lower() / f"{digest}.json"
+    def _cache(self, ecosystem: str) -> HostCache:
+        cache = self._caches.get(ecosystem)
+        if cache is None:
+            base = self.settings.pypi_url if ecosystem == PYPI else self.settings.npm_url
+            path = cache_file(self.settings.cache_dir, ecosystem.lower(), base)
+            cache = self._caches.setdefault(ecosystem, HostCache(path, base))
+        return cache
 
     def cached(self, ecosystem: str, name: str) -> PackageInfo | None:
-        try:
-            data = json.loads(self._cache_path(ecosystem, name).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
+        data = self._cache(ecosystem).get(name)
         info = _from_json(data) if isinstance(data, dict) else None
         return info if info is not None and info.name == name and info.ecosystem == ecosystem else None
 
     def _store(self, info: PackageInfo) -> None:
-        path = self._cache_path(info.ecosystem, info.name)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(_to_json(info), sort_keys=True), "utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written costs a refetch, nothing else
+        self._cache(info.ecosystem).put(info.name, _to_json(info))
+
+    def flush(self) -> None:
+        """Write what was fetched since the last flush (one file per registry)."""
+        for cache in list(self._caches.values()):
+            cache.flush()
 
     def _get(self, url: str) -> Any:
         if not url.startswith(("https://", "http://")):
@@ -300,8 +371,16 @@ class RegistryClient:
         return value if isinstance(value, int) else None
 
     def lookup(self, ecosystem: str, name: str) -> Lookup:
+        found = self._lookup(ecosystem, name)
+        self.flush()
+        return found
+
+    def _lookup(self, ecosystem: str, name: str) -> Lookup:
         if ecosystem not in self.SUPPORTED:
             return Missing(ecosystem, name, f"no registry client for {ecosystem} (PyPI and npm only)")
+        if ecosystem == PYPI and self.settings.pypi_refused:
+            return Missing(ecosystem, name, self.settings.pypi_refused)
+        self._cache(ecosystem)  # created here, before any thread needs it
         cached = self.cached(ecosystem, name)
         if cached is not None and (
             not self.settings.online or self.now - cached.fetched_at < self.settings.ttl
@@ -321,10 +400,16 @@ class RegistryClient:
 
     def lookup_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Lookup]:
         unique = sorted(set(keys))
+        for ecosystem in {e for e, _ in unique if e in self.SUPPORTED}:
+            self._cache(ecosystem)
         if not self.settings.online or len(unique) < 2:
-            return {k: self.lookup(*k) for k in unique}
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            return dict(zip(unique, pool.map(lambda k: self.lookup(*k), unique), strict=True))
+            with paused_gc():
+                found = {k: self._lookup(*k) for k in unique}
+        else:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                found = dict(zip(unique, pool.map(lambda k: self._lookup(*k), unique), strict=True))
+        self.flush()
+        return found
 
 
 def _with_downloads(info: PackageInfo, downloads: int | None) -> PackageInfo:

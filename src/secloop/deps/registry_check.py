@@ -10,10 +10,11 @@ from pathlib import Path
 
 from secloop.core.enums import Severity
 from secloop.deps.db import AdvisoryDB
-from secloop.deps.health import HealthReport, SecurityFix, assess_health
+from secloop.deps.forge import ForgeClient, ForgeSettings
+from secloop.deps.health import HealthReport, SecurityFix, assess_health, package_repo
 from secloop.deps.history import added_since, lock_dates, packages_at
 from secloop.deps.model import Package
-from secloop.deps.registry import ONLINE_ENV, ClientSettings, RegistryClient
+from secloop.deps.registry import ONLINE_ENV, ClientSettings, PackageInfo, RegistryClient
 from secloop.deps.scan import Inventory
 from secloop.deps.settings import LoadedSettings, Policy, env_flag, now_utc
 from secloop.deps.vulns import vulnerabilities
@@ -29,6 +30,7 @@ class RegistryFacts:
     cache_dir: Path
     since: str | None = None  # the ref as given
     since_commit: str | None = None
+    origins: tuple[str, ...] = ()  # where non-default registry base URLs came from
 
     @property
     def available(self) -> bool:
@@ -42,7 +44,8 @@ class RegistryFacts:
     def access(self) -> str:
         mode = "online (cached)" if self.online else "offline: cache only"
         checked = f"{self.report.checked} of {self._distinct()} {self.scope()}"
-        return f"registry metadata: {checked}, {mode}, {self.cache_dir}"
+        origins = "".join(f"; {o}" for o in self.origins)
+        return f"registry metadata: {checked}, {mode}, {self.cache_dir}{origins}"
 
     def _distinct(self) -> int:
         return len({p.key for p in self.considered})
@@ -91,10 +94,23 @@ def registry_facts(
         packages = added_since(packages, before)
     client = RegistryClient(settings, now=now)
     lookups = client.lookup_many((p.ecosystem, p.name) for p in packages)
+    forge = ForgeClient(
+        ForgeSettings.resolve(
+            online=online,
+            cache_dir=settings.cache_dir,
+            ttl_hours=reg.ttl_hours,
+            api_url=reg.github_api_url,
+        ),
+        now=now,
+    )
+    named = {package_repo(info) for info in lookups.values() if isinstance(info, PackageInfo)}
+    repos = forge.lookup_many(r for r in named if r)
     dates = lock_dates(repo.root, {p.path for p in packages}, now)
     policy = loaded.settings.policy
-    report = assess_health(packages, lookups, dates, now, policy, security_fix_from(db))
-    return RegistryFacts(report, packages, policy, online, settings.cache_dir, since, commit)
+    report = assess_health(packages, lookups, dates, now, policy, security_fix_from(db), repos)
+    return RegistryFacts(
+        report, packages, policy, online, settings.cache_dir, since, commit, settings.origins
+    )
 
 
 _FACTS: weakref.WeakKeyDictionary[Repo, RegistryFacts] = weakref.WeakKeyDictionary()

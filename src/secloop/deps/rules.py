@@ -110,6 +110,22 @@ DEP_LITTLE_USED = Rule(
     tags=("health", "registry"),
 )
 
+DEP_ARCHIVED = Rule(
+    id="DEP-ARCHIVED",
+    title="A dependency's source repository is archived",
+    stage=Stage.BUILD,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    description=(
+        "The package's registry metadata names a GitHub repository (PyPI `project_urls` or `home_page`, "
+        "npm `repository`) and the GitHub API reports it archived: read-only, so no fix will be merged "
+        "there. The finding states when the repository was last pushed to."
+    ),
+    fix="Replace the package with a maintained alternative or fork, or vendor and maintain it yourself.",
+    cwe=(1104,),
+    tags=("health", "registry"),
+)
+
 DEP_IGNORE_EXPIRED = Rule(
     id="DEP-IGNORE-EXPIRED",
     title="An advisory ignore has expired",
@@ -131,5 +147,6 @@ RULES: tuple[Rule, ...] = (
     DEP_UNMAINTAINED,
     DEP_YANKED,
     DEP_LITTLE_USED,
+    DEP_ARCHIVED,
     DEP_IGNORE_EXPIRED,
 )

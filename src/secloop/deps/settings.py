@@ -47,6 +47,9 @@ class RegistrySettings(BaseModel):
     pypi_url: str | None = Field(default=None, description="Base of the PyPI JSON API (…/pypi).")
     npm_url: str | None = Field(default=None, description="Base of the npm registry.")
     npm_downloads_url: str | None = Field(default=None, description="Base of the npm downloads API.")
+    github_api_url: str | None = Field(
+        default=None, description="Base of the GitHub REST API (archived repositories)."
+    )
     ttl_hours: float = Field(default=24.0, gt=0, description="Cached metadata younger than this is reused.")
 
 

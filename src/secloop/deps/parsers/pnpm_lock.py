@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from secloop.core.model import Skipped
 from secloop.deps.model import NPM, Package, ParseResult, package
 from secloop.deps.parsers.interface import LockfileParser, Reader, basename
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEY_LINE = re.compile(r"^  (['\"]?)(.+?)\1:\s*(\{\})?\s*$")
 _PEERS_V6 = re.compile(r"\(.*\)$")
 
@@ -69,9 +66,12 @@ class PnpmLockParser(LockfileParser):
         return basename(path) == "pnpm-lock.yaml"
 
     def parse(self, path: str, text: str, read: Reader) -> ParseResult:
+        import yaml  # here: most repositories have no pnpm lock, and yaml costs start-up time
+
         try:
-            # _LOADER is yaml's safe loader (the C one when available).
-            data = yaml.load(text, Loader=_LOADER)  # noqa: S506  # nosec B506
+            # yaml's safe loader (the C one when available).
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            data = yaml.load(text, Loader=loader)  # noqa: S506  # nosec B506
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             return self.malformed(
