@@ -19,6 +19,15 @@ $(UV): requirements-bootstrap.txt
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bootstrap.txt
 	touch $(UV)
 
+# Semgrep, the optional SAST engine, in a tool environment of its own (hashed pins, same cooldown):
+# it pins click/fastapi versions secloop cannot take, so it never enters secloop's lock.
+SEMGREP := $(TOOLS)/semgrep/bin/semgrep
+
+$(SEMGREP): rules/semgrep/requirements.txt
+	$(PYTHON) -m venv $(TOOLS)/semgrep
+	$(TOOLS)/semgrep/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r rules/semgrep/requirements.txt
+	touch $(SEMGREP)
+
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --all-extras --python $(PYTHON) --quiet
 	touch $@
@@ -44,7 +53,8 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
 
-unit: $(VENV)/.synced
+# tests/sast/test_semgrep.py runs the rule pack with $(SEMGREP); no other test sees Semgrep.
+unit: $(VENV)/.synced $(SEMGREP)
 	$(BIN)/pytest --cov --cov-report=term
 
 test: lint typecheck unit

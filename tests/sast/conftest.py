@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -16,6 +17,13 @@ from secloop.sast.scan import scan_sast
 from secloop.sources.repo import Repo
 
 Row = tuple[str, str, int, str]  # rule id, path, line, severity
+
+
+@pytest.fixture(autouse=True)
+def _semgrep_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Semgrep on the machine must not change other tests' findings: test_semgrep.py opts in."""
+    monkeypatch.setenv("SECLOOP_SEMGREP", "/nonexistent/semgrep-off-in-tests")
+
 
 FLASK = """
 from flask import Flask, request, redirect, send_file

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secloop.core.model import Finding
-from secloop.sast.rules import FAMILIES, taint_rule_id
+from secloop.sast.rules import CATEGORY, FAMILIES
 
 LABELLED = Path(__file__).resolve().parents[1] / "fixtures" / "sast" / "labelled"
 
@@ -25,12 +25,15 @@ BANDIT_CATEGORY: dict[str, str] = {
     "B310": "SSRF",
     "B308": "XSS", "B701": "XSS", "B703": "XSS", "B704": "XSS",
     "B301": "DESERIALIZE", "B302": "DESERIALIZE", "B506": "DESERIALIZE", "B614": "DESERIALIZE",
+    "B303": "CRYPTO", "B304": "CRYPTO", "B305": "CRYPTO", "B311": "CRYPTO", "B324": "CRYPTO",
+    "B505": "CRYPTO",
 }  # fmt: skip
+CATEGORIES: tuple[str, ...] = (*FAMILIES, "CRYPTO", "LOGGING")
 
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    category: str  # a taint family: SQL, CMD, ...
+    category: str  # a taint family (SQL, CMD, ...), CRYPTO or LOGGING
     path: str  # relative to LABELLED
     vulnerable: bool
 
@@ -74,10 +77,8 @@ def bandit_category(finding: Finding) -> str | None:
 
 
 def taint_category(finding: Finding) -> str | None:
-    for family in FAMILIES:
-        if finding.rule_id == taint_rule_id(family):
-            return family
-    return None
+    """The category of a finding of secloop's own rules (taint and AST checks)."""
+    return CATEGORY.get(finding.rule_id)
 
 
 def flagged(findings: Iterable[Finding], classify: Callable[[Finding], str | None]) -> set[tuple[str, str]]:
@@ -99,5 +100,5 @@ def score(all_cases: Iterable[Case], hits: set[tuple[str, str]]) -> list[Score]:
         counts[index] += 1
         total = per.setdefault("ALL", [0, 0, 0, 0])
         total[index] += 1
-    order = [*FAMILIES, "ALL"]
+    order = [*CATEGORIES, "ALL"]
     return [Score(c, *per[c]) for c in order if c in per]

@@ -123,7 +123,7 @@ def test_rule_table() -> None:
         (89,),
         "SQL built from strings",
     )
-    assert len({r.id for r in RULES}) == len(RULES) == 83
+    assert len({r.id for r in RULES}) == len(RULES) == 99
 
 
 def test_results_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -122,7 +122,7 @@ def test_web_code_without_unvalidated_flows_passes(tmp_path: Path) -> None:
     )
     assert result.status is Status.PASS
     assert result.summary.startswith("no request data reaches a SQL, command, code, path")
-    assert result.summary.endswith("unvalidated in 1 web module (traced within each function)")
+    assert result.summary.endswith("unvalidated in 1 web module (followed into helpers)")
     assert result.findings == ()
 
 

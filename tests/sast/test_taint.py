@@ -222,7 +222,7 @@ def a():
     assert taint_rows(tmp_path, {"app.py": app}) == [("SAST-PY-TAINT-PATH", "app.py", 11, "high")]
 
 
-def test_taint_does_not_cross_functions(tmp_path: Path) -> None:
+def test_taint_follows_a_helper_function(tmp_path: Path) -> None:
     app = (
         FLASK
         + """
@@ -237,7 +237,7 @@ def a():
     return "ok"
 """
     )
-    assert taint_rows(tmp_path, {"app.py": app}) == []
+    assert taint_rows(tmp_path, {"app.py": app}) == [("SAST-PY-TAINT-CMD", "app.py", 9, "critical")]
 
 
 def test_plain_python_without_request_is_not_traced(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def _registry(extra: Sequence[Rule] = ()) -> RuleRegistry:
     return RuleRegistry([*REGISTRY, *(r for r in wanted if r.id not in REGISTRY)])
 
 
-def scan_result(prepared: Prepared, scan: SastScan) -> PracticeResult:
+def scan_result(prepared: Prepared, scan: SastScan, evidence: Sequence[str] = ()) -> PracticeResult:
     from secloop.practices.base import Context
     from secloop.practices.catalog import load_catalog
     from secloop.sast.practices import sast_result
@@ -44,7 +44,7 @@ def scan_result(prepared: Prepared, scan: SastScan) -> PracticeResult:
     practice = next((p for p in load_catalog() if p.id == PRACTICE), None)
     if practice is None:  # pragma: no cover - the catalog always has it
         raise UsageError(f"the catalog has no {PRACTICE} practice")
-    return sast_result(Context(prepared.repo, prepared.config, practice), scan)
+    return sast_result(Context(prepared.repo, prepared.config, practice), scan, evidence)
 
 
 def assessment_of(prepared: Prepared, result: PracticeResult) -> Assessment:
@@ -78,7 +78,7 @@ def render(
 def register_scan(scan: typer.Typer) -> None:
     @scan.command("sast")
     def sast_command(
-        path: Path = typer.Argument(Path("."), help="Repository or folder whose Python code to check."),
+        path: Path = typer.Argument(Path("."), help="Repository or folder whose code to check."),
         fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the report to FILE (atomically)."
@@ -95,27 +95,62 @@ def register_scan(scan: typer.Typer) -> None:
             "--include-fixtures",
             help="Also check files under test, fixture, example and docs folders.",
         ),
+        since: str | None = typer.Option(
+            None,
+            "--since",
+            metavar="REF",
+            help="Diff-aware: only findings new since the git REF (branch, tag, commit) fail the gate.",
+        ),
+        no_cache: bool = typer.Option(
+            False, "--no-cache", help="Analyse every file again (ignore the analysis and Bandit caches)."
+        ),
     ) -> None:
-        """Check the project's Python code with Bandit and secloop's taint rules (request data from
-        Flask, Django and FastAPI reaching SQL, shell, eval, file, URL, redirect, HTML and
-        deserialisation sinks), offline.
+        """Check the project's Python code with Bandit and secloop's own rules, offline: taint from
+        Flask, Django and FastAPI requests (followed into helper functions) to SQL, shell, eval, file,
+        URL, redirect, HTML, deserialisation, LDAP and XPath sinks, the session and type
+        conversions; weak crypto and randomness; secrets written to logs. When Semgrep is installed
+        (SECLOOP_SEMGREP or PATH) it runs too, with secloop's own pack, also on JavaScript/TypeScript.
 
         A file that cannot be parsed is listed as not checked, with its line; the others are still
-        checked. Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or input error; 3 internal error.
+        checked. Results are cached per file content; --since REF compares with the findings at REF.
+        The configuration's audit mode also makes Bandit ignore `# nosec`. Exit codes: 0 the gate
+        passed; 1 the gate failed; 2 usage or input error; 3 internal error.
         """
+        from dataclasses import replace
+
         from rich.console import Console
 
-        from secloop.core.baseline import write_atomic
+        from secloop.core.baseline import Baseline, write_atomic
         from secloop.inputs import prepare
-        from secloop.sast.scan import scan_sast
+        from secloop.sast.cache import AnalysisCache
+        from secloop.sast.scan import read_files, scan_texts
+        from secloop.sast.since import scan_since
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
         check_fail_on(fail_on)
         prepared = prepare(path, config, use_baseline=not no_baseline)
         prepared = with_fail_on(prepared, fail_on)
-        scan = scan_sast(prepared.repo, include_fixtures=include_fixtures)
-        assessment = assessment_of(prepared, scan_result(prepared, scan))
+        audit = prepared.config.audit
+        cache = AnalysisCache(enabled=not no_cache)
+        texts, unread = read_files(prepared.repo, include_fixtures=include_fixtures, scripts=True)
+        scan = scan_texts(prepared.repo.root, texts, unread, audit=audit, cache=cache)
+        evidence: list[str] = []
+        if audit:
+            evidence.append("audit mode: `# nosec` and inline suppressions are ignored")
+        if since is not None:
+            then = scan_since(
+                prepared.repo.root, since, texts, include_fixtures=include_fixtures, audit=audit, cache=cache
+            )
+            known = {e.fingerprint for e in then.baseline.entries}
+            new = sum(f.fingerprint not in known for f in scan.findings)
+            evidence.append(
+                f"--since {since} ({then.commit[:12]}): {len(then.changed)} source file(s) changed; "
+                f"{new} finding(s) new, {len(scan.findings) - new} already there"
+            )
+            entries = (*(prepared.baseline.entries if prepared.baseline else ()), *then.baseline.entries)
+            prepared = replace(prepared, baseline=Baseline(tuple(dict.fromkeys(entries))))
+        assessment = assessment_of(prepared, scan_result(prepared, scan, evidence))
         if output is not None:
             write_atomic(output, render(assessment, fmt, color=False))
         elif fmt == "terminal":

@@ -138,9 +138,12 @@ class ResultCache:
 _KEPT = ("test_id", "line_number", "col_offset", "issue_severity", "issue_confidence", "issue_text")
 
 
-def _run_chunk(root: Path, config: list[str], paths: list[str]) -> dict[str, list[dict[str, Any]]] | str:
+def _run_chunk(
+    root: Path, config: list[str], paths: list[str], *, ignore_nosec: bool = False
+) -> dict[str, list[dict[str, Any]]] | str:
     """Bandit's results per absolute path, or why it did not run."""
-    cmd = [sys.executable, "-m", "bandit", "-f", "json", "-q", *config, *paths]
+    audit = ["--ignore-nosec"] if ignore_nosec else []
+    cmd = [sys.executable, "-m", "bandit", "-f", "json", "-q", *audit, *config, *paths]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, cwd=root)
         data = json.loads(proc.stdout or "{}")
@@ -158,16 +161,46 @@ def _run_chunk(root: Path, config: list[str], paths: list[str]) -> dict[str, lis
     return out
 
 
+def _on_disk(
+    todo: dict[str, str], files: Mapping[str, str], by_digest: dict[str, list[str]], elsewhere: Path
+) -> dict[str, str]:
+    """Bandit reads files from disk: a text that is not what the disk holds (a file as it was at a
+    git revision, for --since) is written under `elsewhere` and checked there."""
+    out: dict[str, str] = {}
+    for path, content in todo.items():
+        rel = by_digest[content][0]
+        try:
+            same = Path(path).read_text("utf-8", "surrogateescape") == files[rel]
+        except OSError:
+            same = False
+        if not same:
+            copy = elsewhere / rel
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(files[rel], "utf-8", "surrogateescape")
+            path = str(copy.resolve())
+        out[path] = content
+    return out
+
+
 def run_bandit(
-    root: Path, files: Mapping[str, str], *, cache_folder: Path | None = None, use_cache: bool = True
+    root: Path,
+    files: Mapping[str, str],
+    *,
+    cache_folder: Path | None = None,
+    use_cache: bool = True,
+    ignore_nosec: bool = False,
 ) -> BanditRun:
-    """Bandit on `files` (path relative to root -> text); each distinct content is checked once."""
+    """Bandit on `files` (path relative to root -> text); each distinct content is checked once.
+
+    `ignore_nosec` (secloop's audit mode) runs Bandit with `--ignore-nosec`: `# nosec` hides nothing.
+    """
     found = version()
     if found is None:
         return BanditRun((), (Skipped(".", "Bandit is not installed (install secloop[sast])"),), None)
     config = project_config(root)
     config_text = "".join(Path(c).read_text("utf-8", "replace") for c in config if Path(c).is_file())
-    cache = ResultCache(keyed_fingerprint("bandit", found, config_text), cache_folder) if use_cache else None
+    key = keyed_fingerprint("bandit", found, config_text, "audit" if ignore_nosec else "")
+    cache = ResultCache(key, cache_folder) if use_cache else None
     by_digest: dict[str, list[str]] = {}
     for rel, text in files.items():
         content = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
@@ -181,17 +214,19 @@ def run_bandit(
         else:
             todo[str((root / rels[0]).resolve())] = content
     skipped: list[Skipped] = []
-    paths = list(todo)
-    for start in range(0, len(paths), CHUNK):
-        chunk = paths[start : start + CHUNK]
-        ran = _run_chunk(root, config, chunk)
-        if isinstance(ran, str):
-            skipped += [Skipped(rel, ran) for path in chunk for rel in by_digest[todo[path]]]
-            continue
-        for path, items in ran.items():
-            results[todo[path]] = items
-            if cache is not None:
-                cache.put(todo[path], items)
+    with tempfile.TemporaryDirectory(prefix="secloop-bandit-") as elsewhere:
+        todo = _on_disk(todo, files, by_digest, Path(elsewhere))
+        paths = list(todo)
+        for start in range(0, len(paths), CHUNK):
+            chunk = paths[start : start + CHUNK]
+            ran = _run_chunk(root, config, chunk, ignore_nosec=ignore_nosec)
+            if isinstance(ran, str):
+                skipped += [Skipped(rel, ran) for path in chunk for rel in by_digest[todo[path]]]
+                continue
+            for path, items in ran.items():
+                results[todo[path]] = items
+                if cache is not None:
+                    cache.put(todo[path], items)
     if cache is not None:
         cache.save()
     findings: list[Finding] = []

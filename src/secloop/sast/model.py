@@ -14,3 +14,4 @@ class SastScan:
     files: tuple[str, ...] = ()  # the Python files checked
     engines: tuple[str, ...] = ()  # e.g. ("bandit 1.9.4", "secloop-taint")
     web_files: tuple[str, ...] = ()  # files that import Flask, Django, FastAPI or Starlette
+    notes: tuple[str, ...] = ()  # e.g. "Semgrep not run: semgrep not installed"

@@ -32,6 +32,7 @@ def scan_evidence(scan: SastScan) -> list[str]:
     lines = [f"{' + '.join(scan.engines)}: {_plural(len(scan.files), 'Python file')} checked ({shown})"]
     if scan.skipped:
         lines.append(f"{_plural(len(scan.skipped), 'file')} not checked (listed)")
+    lines += scan.notes
     return lines
 
 
@@ -65,7 +66,7 @@ def sast_result(
 
 def evaluate_sast(ctx: Context) -> PracticeResult:
     base = build.evaluate_sast(ctx)
-    scan = scan_cached(ctx.repo)
+    scan = scan_cached(ctx.repo, audit=ctx.config.audit)
     if not scan.files and not scan.skipped:
         return base  # no Python outside tests: only a configured tool can cover other languages
     ci = base.status is Status.PASS
@@ -84,7 +85,7 @@ def evaluate_input_validation(ctx: Context) -> PracticeResult:
     base = code.evaluate_input_validation(ctx)
     if base.status is Status.NOT_APPLICABLE:
         return base
-    scan = scan_cached(ctx.repo)
+    scan = scan_cached(ctx.repo, audit=ctx.config.audit)
     if not scan.web_files:
         if scan.files:
             note = (
@@ -104,8 +105,8 @@ def evaluate_input_validation(ctx: Context) -> PracticeResult:
             Status.FAIL, summary, [*base.evidence, *_listed(tainted)][: MAX_LISTED * 2], tainted, scan.skipped
         )
     summary = (
-        f"no request data reaches a SQL, command, code, path, URL, redirect, HTML or deserialisation "
-        f"sink unvalidated in {web} (traced within each function)"
+        f"no request data reaches a SQL, command, code, path, URL, redirect, HTML, deserialisation, LDAP "
+        f"or XPath sink, the session or a type conversion unvalidated in {web} (followed into helpers)"
     )
     return ctx.result(Status.PASS, summary, [*base.evidence, *scan_evidence(scan)], skipped=scan.skipped)
 

@@ -1,4 +1,5 @@
-"""The rules of the SAST engine: one per mapped Bandit test, one per taint sink family."""
+"""The rules of the SAST engine: one per mapped Bandit test, one per taint sink family, one per own
+AST check, and the JavaScript/TypeScript rules of secloop's Semgrep pack."""
 
 from __future__ import annotations
 
@@ -79,6 +80,30 @@ _TAINT: dict[str, tuple[str, Severity, int, str]] = {
         502,
         "Use json or yaml.safe_load for data from outside; never pickle untrusted bytes.",
     ),
+    "LDAP": (
+        "Request data reaches an LDAP search filter",
+        Severity.HIGH,
+        90,
+        "Escape values with ldap3.utils.conv.escape_filter_chars or ldap.filter.filter_format.",
+    ),
+    "XPATH": (
+        "Request data reaches an XPath expression",
+        Severity.HIGH,
+        643,
+        "Pass values as XPath variables (tree.xpath('//u[@name=$name]', name=value)).",
+    ),
+    "TRUST": (
+        "Request data is stored unvalidated in the session, flask.g or the app's config",
+        Severity.MEDIUM,
+        501,
+        "Validate the value (allowlist, int(), a schema) before it crosses into trusted state.",
+    ),
+    "VALIDATION": (
+        "Request data is converted without validation",
+        Severity.LOW,
+        20,
+        "Check the value first (isdigit, a schema, a typed parameter) or catch ValueError and answer 400.",
+    ),
 }
 FAMILIES: tuple[str, ...] = tuple(_TAINT)
 
@@ -105,7 +130,134 @@ TAINT_RULES: dict[str, Rule] = {
     for family, (title, severity, cwe, fix) in _TAINT.items()
 }
 
-RULES: tuple[Rule, ...] = (*BANDIT_RULES.values(), *TAINT_RULES.values())
+CHECK_PREFIX = "SAST-PY-"
+# key -> (title, severity, CWE, fix): secloop's own AST checks that need no taint (sast/checks.py)
+_CHECKS: dict[str, tuple[str, Severity, int, str]] = {
+    "CRYPTO-RANDOM": (
+        "A token, password or session id comes from the `random` module",
+        Severity.HIGH,
+        338,
+        "Use secrets.token_urlsafe/token_hex/choice (or random.SystemRandom) for values nobody may guess.",
+    ),
+    "CRYPTO-PASSWORD-HASH": (
+        "A password is hashed with a fast hash (MD5, SHA-1, SHA-2)",
+        Severity.HIGH,
+        916,
+        "Hash passwords with argon2, bcrypt, scrypt or PBKDF2 (hashlib.pbkdf2_hmac with 600,000 rounds).",
+    ),
+    "CRYPTO-ECB": (
+        "A block cipher runs in ECB mode",
+        Severity.HIGH,
+        327,
+        "Use an authenticated mode (AES-GCM, ChaCha20-Poly1305) with a random nonce.",
+    ),
+    "CRYPTO-STATIC-IV": (
+        "A cipher gets a fixed IV or nonce",
+        Severity.HIGH,
+        1204,
+        "Draw a new IV/nonce for every message with os.urandom/secrets.token_bytes and send it along.",
+    ),
+    "CRYPTO-STATIC-SALT": (
+        "A password hash or key derivation gets a fixed salt",
+        Severity.MEDIUM,
+        760,
+        "Draw a random salt per password (os.urandom(16), bcrypt.gensalt()) and store it with the hash.",
+    ),
+    "CRYPTO-SMALL-KEY": (
+        "An RSA or DSA key is shorter than 2048 bits",
+        Severity.HIGH,
+        326,
+        "Generate RSA/DSA keys of at least 2048 bits (3072 for use past 2030), or use Ed25519.",
+    ),
+    "LOG-SECRET": (
+        "A password, token, Authorization header or request body is logged",
+        Severity.MEDIUM,
+        532,
+        "Log an identifier or a masked form, never the secret or the whole request body.",
+    ),
+}
+
+
+def check_rule_id(key: str) -> str:
+    return f"{CHECK_PREFIX}{key}"
+
+
+CHECK_RULES: dict[str, Rule] = {
+    key: Rule(
+        id=check_rule_id(key),
+        title=title,
+        stage=Stage.BUILD,
+        severity=severity,
+        confidence=Confidence.MEDIUM,
+        description=f"{title}: secloop's own AST check, which infers the value's purpose from its name.",
+        fix=fix,
+        cwe=(cwe,),
+        tags=("crypto" if key.startswith("CRYPTO") else "logging", "python"),
+    )
+    for key, (title, severity, cwe, fix) in _CHECKS.items()
+}
+#: the labelled-set category of each non-Bandit rule
+CATEGORY: dict[str, str] = {
+    **{rule.id: family for family, rule in TAINT_RULES.items()},
+    **{rule.id: ("LOGGING" if key == "LOG-SECRET" else "CRYPTO") for key, rule in CHECK_RULES.items()},
+}
+
+# key -> (title, severity, CWE, fix): JavaScript/TypeScript rules of secloop's Semgrep pack (rules/semgrep/)
+_JS: dict[str, tuple[str, Severity, int, str]] = {
+    "EVAL": (
+        "Code is built at run time with eval or new Function",
+        Severity.HIGH,
+        95,
+        "Parse data with JSON.parse and dispatch on an allowlist; never evaluate strings.",
+    ),
+    "CMD": (
+        "A shell command is built by concatenation (child_process.exec)",
+        Severity.CRITICAL,
+        78,
+        "Use execFile/spawn with an argument array and no shell.",
+    ),
+    "XSS": (
+        "HTML is written from a non-literal (innerHTML, document.write)",
+        Severity.HIGH,
+        79,
+        "Set textContent, or sanitise with DOMPurify before writing HTML.",
+    ),
+    "SQL": (
+        "A SQL query is built by string concatenation",
+        Severity.HIGH,
+        89,
+        "Use placeholders ($1, ?) and pass the values separately.",
+    ),
+    "JWT-SECRET": (
+        "A JWT is signed or verified with a secret written in the code",
+        Severity.HIGH,
+        798,
+        "Read the signing key from configuration or a secret store; rotate the exposed one.",
+    ),
+}
+JS_RULES: dict[str, Rule] = {
+    key: Rule(
+        id=f"SAST-JS-{key}",
+        title=title,
+        stage=Stage.BUILD,
+        severity=severity,
+        confidence=Confidence.MEDIUM,
+        description=f"{title}: a rule of secloop's Semgrep pack (rules/semgrep/), run when Semgrep is found.",
+        fix=fix,
+        cwe=(cwe,),
+        tags=("semgrep", "javascript", "typescript"),
+    )
+    for key, (title, severity, cwe, fix) in _JS.items()
+}
+
+RULES: tuple[Rule, ...] = (
+    *BANDIT_RULES.values(),
+    *TAINT_RULES.values(),
+    *CHECK_RULES.values(),
+    *JS_RULES.values(),
+)
+RULE_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 #: rules for `build.sast` (everything the engine raises) and `code.input-validation` (taint only)
 RAISED: tuple[str, ...] = tuple(rule.id for rule in RULES)
+CHECK_RAISED: tuple[str, ...] = tuple(rule.id for rule in CHECK_RULES.values())
 TAINT_RAISED: tuple[str, ...] = tuple(rule.id for rule in TAINT_RULES.values())

@@ -9,11 +9,41 @@ from __future__ import annotations
 import ast
 import bisect
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from secloop.core.fingerprint import keyed_fingerprint, normalise
 from secloop.core.model import Finding, Skipped
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """What a fingerprint needs of a file, without its syntax tree (kept in the analysis cache)."""
+
+    lines: tuple[str, ...]
+    scopes: tuple[tuple[int, int, str], ...]  # (start, end, qualname), by start
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+    def qualname(self, number: int) -> str:
+        return _qualname(self.scopes, number)
+
+
+def _qualname(scopes: tuple[tuple[int, int, str], ...], number: int) -> str:
+    """The innermost function or class around a line ("" at module level)."""
+    best = ""
+    index = bisect.bisect_right([s[0] for s in scopes], number)
+    for start, end, name in scopes[:index]:
+        if start <= number <= end:
+            best = name
+    return best
+
+
+class Lines(Protocol):
+    def line(self, number: int) -> str: ...
+    def qualname(self, number: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -28,13 +58,7 @@ class PySource:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
     def qualname(self, number: int) -> str:
-        """The innermost function or class around a line ("" at module level)."""
-        best = ""
-        index = bisect.bisect_right([s[0] for s in self.scopes], number)
-        for start, end, name in self.scopes[:index]:
-            if start <= number <= end:
-                best = name
-        return best
+        return _qualname(self.scopes, number)
 
 
 def _scopes(tree: ast.Module) -> list[tuple[int, int, str]]:
@@ -68,7 +92,7 @@ def parse(path: str, text: str) -> PySource | Skipped:
     return PySource(path, text, tree, tuple(text.splitlines()), tuple(_scopes(tree)))
 
 
-def with_fingerprints(findings: Iterable[Finding], sources: dict[str, PySource]) -> list[Finding]:
+def with_fingerprints(findings: Iterable[Finding], sources: Mapping[str, Lines]) -> list[Finding]:
     """Fingerprint = rule + path + enclosing qualname + normalised flagged line + occurrence index.
 
     No line number: inserting lines or reformatting the file keeps it; two identical issues in the

@@ -4,7 +4,8 @@ Sources: request attributes (`request.args/form/json/values/cookies/headers/data
 `request.GET/POST/COOKIES/META/body`, Starlette `query_params/path_params`, `get_json()`), Flask and
 FastAPI route-handler parameters (unless typed or converted to int/float/bool/UUID/date) and, in
 Django modules, the URL parameters of function views. Taint is a set of sink families still open; it
-flows through assignments, string building and calls, inside one function only.
+flows through assignments, string building and calls, and into the project's own functions through
+their summaries (which parameters reach which sinks or the return value), across modules.
 
 Sanitizers, kept simple on purpose:
 - `int/float/bool/len/UUID(...)`, `url_for`, `render_template`, `jsonify` and the project's own
@@ -23,87 +24,30 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from secloop.core.model import Finding, Location
+from secloop.sast.flow import (
+    CLEAN_CALLS,
+    PROJECT_SANITIZER,
+    ROUTE_METHODS,
+    SAFE_TYPES,
+    SANITIZERS,
+    TRUST_CALLS,
+    TRUST_STORES,
+    catches,
+    checked,
+    is_source,
+    prefix_clears,
+    terminates,
+)
+from secloop.sast.project import FunctionNode, Module, Project
 from secloop.sast.rules import FAMILIES, TAINT_RULES
+from secloop.sast.sinks import CONVERSIONS, arg, dotted, sinks
 from secloop.sast.source import PySource
 
 ALL = frozenset(FAMILIES)
-SOURCE_ATTRS = frozenset(
-    {
-        "args", "form", "json", "values", "cookies", "headers", "data", "files", "get_json", "get_data",
-        "GET", "POST", "COOKIES", "META", "FILES", "body", "query_params", "path_params", "query_string",
-        "referrer", "full_path", "url", "view_args", "stream",
-    }
-)  # fmt: skip
-ROUTE_METHODS = frozenset({"route", "get", "post", "put", "delete", "patch", "api_route", "websocket"})
-SAFE_TYPES = frozenset(
-    {"int", "float", "bool", "UUID", "date", "datetime", "Decimal", "Request", "HttpRequest", "Response",
-     "BackgroundTasks", "Session", "WebSocket", "AsyncSession"}
-)  # fmt: skip
-CLEAN_CALLS = frozenset(
-    {"int", "float", "bool", "len", "isinstance", "hasattr", "hash", "abs", "round", "UUID", "uuid.UUID",
-     "url_for", "render_template", "jsonify", "reverse", "Depends", "Security", "get_object_or_404",
-     "JsonResponse", "JSONResponse", "render", "abort"}
-)  # fmt: skip
-SANITIZERS: dict[str, frozenset[str]] = {
-    "shlex.quote": frozenset({"CMD"}),
-    "pipes.quote": frozenset({"CMD"}),
-    "os.path.basename": frozenset({"PATH"}),
-    "basename": frozenset({"PATH"}),
-    "secure_filename": frozenset({"PATH"}),
-    "safe_join": frozenset({"PATH"}),
-    "escape": frozenset({"XSS"}),
-    "html.escape": frozenset({"XSS"}),
-    "markupsafe.escape": frozenset({"XSS"}),
-    "conditional_escape": frozenset({"XSS"}),
-    "bleach.clean": frozenset({"XSS"}),
-    "urllib.parse.quote": frozenset({"SSRF", "REDIRECT"}),
-    "quote_plus": frozenset({"SSRF", "REDIRECT"}),
-    "urllib.parse.quote_plus": frozenset({"SSRF", "REDIRECT"}),
-    "urlencode": frozenset({"SSRF", "REDIRECT"}),
-    "urllib.parse.urlencode": frozenset({"SSRF", "REDIRECT"}),
-}
-CHECK_CALLS = frozenset(
-    {"isdigit", "isnumeric", "isdecimal", "isalnum", "isalpha", "isidentifier", "match", "fullmatch",
-     "startswith", "url_has_allowed_host_and_scheme", "is_safe_url", "is_valid", "validate"}
-)  # fmt: skip
-ABORTS = frozenset({"abort", "sys.exit", "exit"})
-# the project's own sanitizers, by naming convention: safe_next(...), sanitize_html(...), validate_url(...)
-# (yaml.safe_load and friends parse, they do not sanitise)
-_PROJECT_SANITIZER = re.compile(r"^_?(safe_(?!load|dump)|sanitize_|sanitise_|validate_|clean_)[a-z0-9_]+$")
-_HOST_PREFIX = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+[/?#]")
-
-SQL_METHODS = frozenset({"execute", "executemany", "executescript", "raw", "mogrify"})
-SQL_CALLS = frozenset({"text", "sqlalchemy.text", "RawSQL", "read_sql", "pd.read_sql", "pandas.read_sql"})
-SHELL_CALLS = frozenset(
-    {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput",
-     "asyncio.create_subprocess_shell", "system", "popen", "getoutput"}
-)  # fmt: skip
-SUBPROCESS = frozenset(
-    {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-     "subprocess.Popen", "run", "call", "check_call", "check_output", "Popen"}
-)  # fmt: skip
-CODE_CALLS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec"})
-PATH_CALLS = frozenset(
-    {"open", "io.open", "codecs.open", "send_file", "flask.send_file", "FileResponse", "os.remove",
-     "os.unlink", "os.rmdir", "os.listdir", "shutil.rmtree", "shutil.copy", "shutil.copyfile", "Path.open"}
-)  # fmt: skip
-PATH_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir", "save"})
-HTTP_METHODS = frozenset({"get", "post", "put", "delete", "head", "patch", "options", "request", "stream"})
-SSRF_CALLS = frozenset({"urllib.request.urlopen", "urlopen", "urllib.request.Request", "urllib2.urlopen"})
-REDIRECTS = frozenset(
-    {"redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect", "RedirectResponse"}
-)
-XSS_CALLS = frozenset(
-    {"Markup", "markupsafe.Markup", "render_template_string", "HttpResponse", "make_response",
-     "HTMLResponse", "mark_safe", "Response"}
-)  # fmt: skip
-DESERIALIZERS = frozenset(
-    {"pickle.loads", "pickle.load", "cPickle.loads", "dill.loads", "marshal.loads", "jsonpickle.decode",
-     "yaml.unsafe_load", "yaml.full_load", "_pickle.loads", "shelve.open"}
-)  # fmt: skip
+PARAM = -1  # the origin of a helper parameter's taint while its summary is computed
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,24 +69,24 @@ def merge(a: Taint | None, b: Taint | None) -> Taint | None:
 @dataclass(frozen=True, slots=True)
 class Hit:
     family: str
+    path: str  # the file of the sink (a helper's file when the taint went through calls)
     line: int
     column: int
     sink: str
     origin: int
+    via: str = ""  # the calls from the handler to the sink: "find() line 17"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a project function does with each parameter, computed once per scan."""
+
+    sinks: tuple[tuple[Hit, ...], ...]  # per parameter: the sinks it reaches (origin PARAM)
+    returns: tuple[frozenset[str], ...]  # per parameter: the families that reach the return value
+    own: frozenset[str]  # families of request data the function reads itself and returns
 
 
 Env = dict[str, Taint]
-
-
-def dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr}" if base else node.attr
-    if isinstance(node, ast.Call):
-        return dotted(node.func)
-    return ""
 
 
 def _frameworks(tree: ast.Module) -> set[str]:
@@ -160,52 +104,14 @@ def _frameworks(tree: ast.Module) -> set[str]:
     return found
 
 
-def _is_source(node: ast.expr) -> bool:
-    if not isinstance(node, ast.Attribute) or node.attr not in SOURCE_ATTRS:
-        return False
-    base = node.value
-    return (isinstance(base, ast.Name) and base.id in {"request", "req"}) or (
-        isinstance(base, ast.Attribute) and base.attr == "request"
-    )
-
-
-def _leading_text(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr) and node.values:
-        return _leading_text(node.values[0])
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _leading_text(node.left)
-    return None
-
-
-def _leading(node: ast.expr) -> ast.expr:
-    if isinstance(node, ast.JoinedStr) and node.values:
-        first = node.values[0]
-        return _leading(first.value if isinstance(first, ast.FormattedValue) else first)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _leading(node.left)
-    return node
-
-
-def _prefix_clears(node: ast.expr) -> frozenset[str]:
-    head = _leading(node)
-    if isinstance(head, ast.Call) and dotted(head.func).rsplit(".", 1)[-1] in {"url_for", "reverse"}:
-        return frozenset({"SSRF", "REDIRECT"})  # an internal URL chooses scheme and host
-    text = _leading_text(node)
-    if text is None:
-        return frozenset()
-    if _HOST_PREFIX.match(text):
-        return frozenset({"SSRF", "REDIRECT"})
-    if text.startswith("/") and text[1:2] not in {"/", "\\", ""}:
-        return frozenset({"SSRF", "REDIRECT"})
-    return frozenset()
-
-
 class FunctionScan:
-    def __init__(self, flask_handler: bool) -> None:
+    def __init__(self, module: Module, summaries: Summaries, flask_handler: bool = False) -> None:
+        self.module = module
+        self.summaries = summaries
         self.flask_handler = flask_handler
         self.hits: list[Hit] = []
+        self.returns: Taint | None = None
+        self.guarded = 0  # inside a try whose handler catches ValueError (or a broader class)
 
     # -- expressions -------------------------------------------------------------------------------
 
@@ -220,9 +126,12 @@ class FunctionScan:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return None
         if isinstance(node, ast.Attribute):
-            return Taint(ALL, line) if _is_source(node) else self.taint(node.value, env)
+            return Taint(ALL, line) if is_source(node) else self.taint(node.value, env)
         if isinstance(node, ast.Call):
             return self._call_taint(node, env)
+        if isinstance(node, ast.IfExp):
+            body = self.taint(node.body, self.taint_env(node.test, env, True))
+            return merge(body, self.taint(node.orelse, self.taint_env(node.test, env, False)))
         result: Taint | None = None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -230,27 +139,35 @@ class FunctionScan:
             elif isinstance(child, ast.comprehension):  # [f(x) for x in tainted] is tainted
                 result = merge(result, self.taint(child.iter, env))
         if result is not None and isinstance(node, ast.JoinedStr | ast.BinOp):
-            result = result.without(_prefix_clears(node))
+            result = result.without(prefix_clears(node))
         return result
 
     def _call_taint(self, node: ast.Call, env: Env) -> Taint | None:
         name = dotted(node.func)
         last = name.rsplit(".", 1)[-1]
-        if isinstance(node.func, ast.Attribute) and _is_source(node.func):
+        if isinstance(node.func, ast.Attribute) and is_source(node.func):
             return Taint(ALL, node.lineno)
         if (
             name in CLEAN_CALLS
             or last in {"url_for", "render_template", "jsonify"}
-            or _PROJECT_SANITIZER.match(last)
+            or PROJECT_SANITIZER.match(last)
         ):
             return None
-        if any(family in {"SQL", "SSRF"} for family, _ in self._sink(node)):
+        if any(family in {"SQL", "SSRF"} for family, _ in sinks(node, self.module.imports)):
             return None  # rows and remote responses are not request data (stored taint is not tracked)
-        result: Taint | None = None
+        called = self.summaries.of(self.module, node.func)
+        if called is not None:
+            func, summary = called
+            result = Taint(summary.own, node.lineno) if summary.own else None
+            for index, taint in self._bound(func, node, env):
+                families = taint.families & summary.returns[index]
+                result = merge(result, Taint(families, taint.origin) if families else None)
+            return result
+        result = None
         if isinstance(node.func, ast.Attribute):
             result = self.taint(node.func.value, env)
-        for arg in [*node.args, *(k.value for k in node.keywords)]:
-            result = merge(result, self.taint(arg, env))
+        for value in [*node.args, *(k.value for k in node.keywords)]:
+            result = merge(result, self.taint(value, env))
         cleared = SANITIZERS.get(name) or SANITIZERS.get(last if last != "quote" else name)
         if result is not None and cleared:
             result = result.without(cleared)
@@ -258,75 +175,78 @@ class FunctionScan:
 
     # -- sinks -------------------------------------------------------------------------------------
 
-    def _arg(self, call: ast.Call, index: int, *keywords: str) -> ast.expr | None:
-        for kw in call.keywords:
-            if kw.arg in keywords:
-                return kw.value
-        return call.args[index] if len(call.args) > index else None
-
-    def _sink(self, call: ast.Call) -> Iterator[tuple[str, ast.expr | None]]:
-        name = dotted(call.func)
-        last = name.rsplit(".", 1)[-1]
-        method = isinstance(call.func, ast.Attribute)
-        if (method and last in SQL_METHODS) or name in SQL_CALLS:
-            yield "SQL", self._arg(call, 0, "sql", "query", "operation")
-        if name in SHELL_CALLS:
-            yield "CMD", self._arg(call, 0, "cmd", "command")
-        if name in SUBPROCESS and any(
-            k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
-            for k in call.keywords
-        ):
-            yield "CMD", self._arg(call, 0, "args")
-        if name in CODE_CALLS:
-            yield "CODE", self._arg(call, 0, "source")
-        if name in PATH_CALLS or last in {"send_file", "FileResponse"}:
-            yield "PATH", self._arg(call, 0, "file", "path", "path_or_file", "filename_or_fp")
-        if method and last in PATH_METHODS and isinstance(call.func, ast.Attribute):
-            yield "PATH", self._arg(call, 0, "dst") if last == "save" else call.func.value
-        receiver = name.split(".")[0].lower()
-        if last in HTTP_METHODS and (
-            receiver in {"requests", "httpx"} or "session" in receiver or "client" in receiver
-        ):
-            yield "SSRF", self._arg(call, 1 if last in {"request", "stream"} else 0, "url")
-        if name in SSRF_CALLS:
-            yield "SSRF", self._arg(call, 0, "url")
-        if last in REDIRECTS:
-            yield "REDIRECT", self._arg(call, 0, "location", "redirect_to", "url")
-        if last in XSS_CALLS and not self._non_html(call):
-            yield "XSS", self._arg(call, 0, "content", "response", "source", "base")
-        if name in DESERIALIZERS:
-            yield "DESERIALIZE", self._arg(call, 0, "data", "stream", "file", "filename")
-        if name == "yaml.load" and not self._safe_loader(call):
-            yield "DESERIALIZE", self._arg(call, 0, "stream")
-
-    @staticmethod
-    def _non_html(call: ast.Call) -> bool:
-        for kw in call.keywords:
-            if kw.arg in {"mimetype", "media_type", "content_type"}:
-                value = kw.value
-                return not (
-                    isinstance(value, ast.Constant) and isinstance(value.value, str) and "html" in value.value
-                )
-        return False
-
-    @staticmethod
-    def _safe_loader(call: ast.Call) -> bool:
-        loader = next((k.value for k in call.keywords if k.arg == "Loader"), None)
-        if loader is None and len(call.args) > 1:
-            loader = call.args[1]
-        return loader is not None and "Safe" in dotted(loader)
-
     def check(self, node: ast.AST | None, env: Env) -> None:
         if node is None:
             return
-        for sub in _walk_expr(node):
-            if isinstance(sub, ast.Call):
-                for family, arg in self._sink(sub):
-                    taint = self.taint(arg, env)
-                    if taint is not None and family in taint.families:
-                        self.hits.append(
-                            Hit(family, sub.lineno, sub.col_offset + 1, dotted(sub.func), taint.origin)
-                        )
+        if isinstance(node, ast.IfExp):  # `int(v) if v.isdigit() else 0`: the check holds in the body
+            self.check(node.test, env)
+            self.check(node.body, self.taint_env(node.test, env, True))
+            self.check(node.orelse, self.taint_env(node.test, env, False))
+            return
+        if isinstance(node, ast.Call):
+            self._check_call(node, env)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                self.check(child, env)
+
+    @staticmethod
+    def taint_env(test: ast.expr, env: Env, held: bool) -> Env:
+        """The environment where `test` is (held) or is not true: checked names are clean."""
+        names, negated = checked(test, env)
+        if not names or negated == held:
+            return env
+        return {k: v for k, v in env.items() if k not in names}
+
+    def _hit(self, family: str, node: ast.AST, sink: str, taint: Taint | None) -> None:
+        if taint is not None and family in taint.families:
+            line, col = getattr(node, "lineno", 0), getattr(node, "col_offset", 0) + 1
+            self.hits.append(Hit(family, self.module.src.path, line, col, sink, taint.origin))
+
+    def _check_call(self, call: ast.Call, env: Env) -> None:
+        name = dotted(call.func)
+        for family, value in sinks(call, self.module.imports):
+            self._hit(family, call, name, self.taint(value, env))
+        if name in CONVERSIONS and not self.guarded:
+            self._hit("VALIDATION", call, name, self.taint(arg(call, 0), env))
+        store = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else ""
+        if store in TRUST_STORES and name.rsplit(".", 1)[-1] in TRUST_CALLS:
+            index = TRUST_CALLS[name.rsplit(".", 1)[-1]]
+            values = [arg(call, index), *(k.value for k in call.keywords if k.arg is None or index == 0)]
+            taint = None
+            for value in values:
+                taint = merge(taint, self.taint(value, env))
+            self._hit("TRUST", call, name, taint)
+        elif name == "setattr" and len(call.args) == 3 and dotted(call.args[0]) in TRUST_STORES:
+            self._hit("TRUST", call, name, self.taint(call.args[2], env))
+        called = self.summaries.of(self.module, call.func)
+        if called is None:
+            return
+        func, summary = called
+        for index, taint in self._bound(func, call, env):
+            for hit in summary.sinks[index]:
+                if hit.family == "VALIDATION" and self.guarded:
+                    continue  # the caller handles what the helper raises
+                if hit.family in taint.families:
+                    via = f"{func.name}() line {call.lineno}" + (f", {hit.via}" if hit.via else "")
+                    self.hits.append(replace(hit, origin=taint.origin, via=via))
+
+    def _bound(self, func: FunctionNode, call: ast.Call, env: Env) -> Iterator[tuple[int, Taint]]:
+        """(parameter index, taint) of the tainted arguments of a call to a project function."""
+        params = [p.arg for p in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]]
+        for index, value in enumerate(call.args):
+            if (
+                index < len(params)
+                and not isinstance(value, ast.Starred)
+                and (taint := self.taint(value, env)) is not None
+            ):
+                yield index, taint
+        for kw in call.keywords:
+            if kw.arg in params and (taint := self.taint(kw.value, env)) is not None:
+                yield params.index(kw.arg), taint
+
+    def _trust_target(self, target: ast.expr, taint: Taint | None) -> None:
+        if isinstance(target, ast.Subscript | ast.Attribute) and dotted(target.value) in TRUST_STORES:
+            self._hit("TRUST", target, dotted(target.value), taint)
 
     # -- statements --------------------------------------------------------------------------------
 
@@ -354,6 +274,7 @@ class FunctionScan:
             self.check(node.value, env)
             taint = self.taint(node.value, env)
             for target in node.targets:
+                self._trust_target(target, taint)
                 self.bind(target, taint, env)
         elif isinstance(node, ast.AnnAssign):
             self.check(node.value, env)
@@ -374,13 +295,22 @@ class FunctionScan:
         elif isinstance(node, ast.If):
             return self._if(node, env)
         elif isinstance(node, ast.With | ast.AsyncWith):
+            guard = 0
             for item in node.items:
                 self.check(item.context_expr, env)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, self.taint(item.context_expr, env), env)
+                context = item.context_expr
+                if isinstance(context, ast.Call) and dotted(context.func).endswith("suppress"):
+                    guard = int(any(catches(a) for a in context.args))
+            self.guarded += guard
             env = self.block(node.body, env)
+            self.guarded -= guard
         elif isinstance(node, ast.Try):
+            guard = int(any(catches(h.type) for h in node.handlers))
+            self.guarded += guard
             env = self.block(node.body, env)
+            self.guarded -= guard
             for handler in node.handlers:
                 env = _union(env, self.block(handler.body, dict(env)))
             env = self.block(node.finalbody, self.block(node.orelse, env))
@@ -389,6 +319,7 @@ class FunctionScan:
             env = _union(env, *(self.block(case.body, dict(env)) for case in node.cases))
         elif isinstance(node, ast.Return):
             self.check(node.value, env)
+            self.returns = merge(self.returns, self.taint(node.value, env))
             self._flask_return(node, env)
         else:
             self.check(node, env)
@@ -405,32 +336,21 @@ class FunctionScan:
             return
         taint = self.taint(value, env)
         if taint is not None and "XSS" in taint.families:
-            self.hits.append(Hit("XSS", node.lineno, node.col_offset + 1, "return", taint.origin))
+            self._hit("XSS", node, "return", taint)
 
     def _if(self, node: ast.If, env: Env) -> Env:
         self.check(node.test, env)
-        names, negated = _checked(node.test, env)
+        names, negated = checked(node.test, env)
         body_env, else_env = dict(env), dict(env)
         for name in names:
             (else_env if negated else body_env).pop(name, None)
         body_out = self.block(node.body, body_env)
         else_out = self.block(node.orelse, else_env)
-        if _terminates(node.body):
+        if terminates(node.body):
             return else_out
-        if node.orelse and _terminates(node.orelse):
+        if node.orelse and terminates(node.orelse):
             return body_out
         return _union(body_out, else_out)
-
-
-def _walk_expr(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node of a statement or expression, not descending into nested functions or lambdas."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-                stack.append(child)
 
 
 def _union(first: Env, *others: Env) -> Env:
@@ -439,40 +359,6 @@ def _union(first: Env, *others: Env) -> Env:
         for name, taint in other.items():
             out[name] = merge(out.get(name), taint) or taint
     return out
-
-
-def _terminates(body: Sequence[ast.stmt]) -> bool:
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, ast.Return | ast.Raise | ast.Continue | ast.Break):
-        return True
-    return (
-        isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and dotted(last.value.func) in ABORTS
-    )
-
-
-def _checked(test: ast.expr, env: Env) -> tuple[set[str], bool]:
-    """Names a condition validates, and whether the condition holds when they are invalid."""
-    negated = False
-    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test, negated = test.operand, not negated
-    if isinstance(test, ast.BoolOp):
-        parts = [_checked(v, env) for v in test.values]
-        polarities = {neg for names, neg in parts if names}
-        if len(polarities) != 1:
-            return set(), False
-        names = set().union(*(n for n, _ in parts))
-        return names, polarities.pop() != negated
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In | ast.NotIn):
-        if isinstance(test.ops[0], ast.NotIn):
-            negated = not negated
-        names = {n.id for n in ast.walk(test.left) if isinstance(n, ast.Name) and n.id in env}
-        return names, negated
-    if isinstance(test, ast.Call) and dotted(test.func).rsplit(".", 1)[-1] in CHECK_CALLS:
-        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name) and n.id in env}
-        return names, negated
-    return set(), False
 
 
 def _handler_env(func: ast.FunctionDef | ast.AsyncFunctionDef, frameworks: set[str]) -> tuple[Env, bool]:
@@ -519,35 +405,92 @@ def _handler_env(func: ast.FunctionDef | ast.AsyncFunctionDef, frameworks: set[s
     return env, flask
 
 
-def scan_taint(src: PySource) -> tuple[list[Finding], bool]:
-    """The taint findings of one file, and whether it is Flask, Django or FastAPI code."""
+class Summaries:
+    """Function summaries of one scan's project, computed on first use and kept."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.done: dict[tuple[str, int], Summary] = {}
+        self.deps: dict[tuple[str, int], set[str]] = {}  # the files each summary looked into
+        self.active: set[tuple[str, int]] = set()
+
+    def of(self, module: Module, func: ast.expr) -> tuple[FunctionNode, Summary] | None:
+        found = self.project.resolve(module, func)
+        return None if found is None else (found[1], self.summary(*found))
+
+    def summary(self, module: Module, func: FunctionNode) -> Summary:
+        key = (module.src.path, func.lineno)
+        if key in self.done:
+            for recorder in self.project.recorders:  # whoever reuses a summary depends on its files
+                recorder |= self.deps[key]
+            return self.done[key]
+        params = [p.arg for p in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]]
+        if key in self.active:  # recursion: the inner call adds nothing
+            return Summary(tuple(() for _ in params), tuple(frozenset() for _ in params), frozenset())
+        self.active.add(key)
+        touched: set[str] = {module.src.path}  # its own code
+        self.project.recorders.append(touched)
+        reached: list[tuple[Hit, ...]] = []
+        returns: list[frozenset[str]] = []
+        for param in params:
+            scan = FunctionScan(module, self)
+            scan.block(func.body, {param: Taint(ALL, PARAM)})
+            reached.append(tuple(hit for hit in scan.hits if hit.origin == PARAM))
+            back = scan.returns
+            returns.append(back.families if back is not None and back.origin == PARAM else frozenset())
+        scan = FunctionScan(module, self)
+        scan.block(func.body, {})
+        own = scan.returns.families if scan.returns is not None else frozenset()
+        self.active.discard(key)
+        self.project.recorders.pop()  # the stack top is `touched`
+        for recorder in self.project.recorders:
+            recorder |= touched
+        self.deps[key] = touched
+        self.done[key] = Summary(tuple(reached), tuple(returns), own)
+        return self.done[key]
+
+
+def _finding(src: PySource, hit: Hit) -> Finding:
+    rule = TAINT_RULES[hit.family]
+    where = f"line {hit.origin}" + (f" of {src.path}" if hit.path != src.path else "")
+    through = f" through {hit.via}" if hit.via else ""
+    props = [("engine", "secloop-taint"), ("sink", hit.sink), ("source_line", str(hit.origin))]
+    if hit.path != src.path:
+        props.append(("source_path", src.path))
+    if hit.via:
+        props.append(("via", hit.via))
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        confidence=rule.confidence,
+        message=f"{rule.title}: `{hit.sink}` gets request data from {where}{through}",
+        locations=(Location(hit.path, hit.line, hit.column),),
+        fingerprint="",  # set by source.with_fingerprints
+        properties=tuple(props),
+        fix=rule.fix,
+    )
+
+
+def scan_taint(src: PySource, summaries: Summaries | None = None) -> tuple[list[Finding], bool]:
+    """The taint findings of one file's handlers (their sinks may sit in helpers of other files), and
+    whether it is Flask, Django or FastAPI code."""
     frameworks = _frameworks(src.tree)
     if not frameworks and "request" not in src.text:
         return [], False
-    hits: set[Hit] = set()
+    if summaries is None or summaries.project.module_at(src.path) is None:
+        summaries = Summaries(Project([src]))
+    module = summaries.project.module_at(src.path)
+    if module is None:  # pragma: no cover - module_at(src.path) was just checked
+        return [], bool(frameworks)
+    best: dict[tuple[str, str, int, int], Hit] = {}
     for node in ast.walk(src.tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             env, flask = _handler_env(node, frameworks)
-            scan = FunctionScan(flask)
+            scan = FunctionScan(module, summaries, flask)
             scan.block(node.body, env)
-            hits.update(scan.hits)
-    findings = []
-    for hit in sorted(hits, key=lambda h: (h.line, h.column, h.family)):
-        rule = TAINT_RULES[hit.family]
-        findings.append(
-            Finding(
-                rule_id=rule.id,
-                severity=rule.severity,
-                confidence=rule.confidence,
-                message=f"{rule.title}: `{hit.sink}` gets request data from line {hit.origin}",
-                locations=(Location(src.path, hit.line, hit.column),),
-                fingerprint="",  # set by source.with_fingerprints
-                properties=(
-                    ("engine", "secloop-taint"),
-                    ("sink", hit.sink),
-                    ("source_line", str(hit.origin)),
-                ),
-                fix=rule.fix,
-            )
-        )
-    return findings, bool(frameworks)
+            for hit in scan.hits:
+                key = (hit.family, hit.path, hit.line, hit.column)
+                if key not in best or (hit.origin, hit.via) < (best[key].origin, best[key].via):
+                    best[key] = hit
+    hits = sorted(best.values(), key=lambda h: (h.path != src.path, h.path, h.line, h.column, h.family))
+    return [_finding(src, hit) for hit in hits], bool(frameworks)
