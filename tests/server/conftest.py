@@ -11,7 +11,7 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,7 +105,7 @@ class Server:
         return self.state.store.save(a, document, root)
 
     def github(
-        self, event: str, payload: dict[str, object], delivery: str | None = None
+        self, event: str, payload: Mapping[str, object], delivery: str | None = None
     ) -> tuple[int, object]:
         body = json.dumps(payload).encode()
         secret = self.settings.github_webhook_secret
@@ -122,6 +122,39 @@ class Server:
         )
         return response.status_code, response.json()
 
+    def gitlab(
+        self, event: str, payload: Mapping[str, object], uuid: str | None = None, token: str | None = None
+    ) -> tuple[int, object]:
+        response = self.client.post(
+            "/webhooks/gitlab",
+            content=json.dumps(payload).encode(),
+            headers={
+                "X-Gitlab-Token": token or self.settings.gitlab_webhook_token or "",
+                "X-Gitlab-Event": event,
+                "X-Gitlab-Event-UUID": uuid or make_secret(12),
+                "Content-Type": "application/json",
+            },
+        )
+        return response.status_code, response.json()
+
+    def pagerduty(self, payload: Mapping[str, object], signature: str | None = None) -> tuple[int, object]:
+        body = json.dumps(payload).encode()
+        secret = self.settings.pagerduty_webhook_secret
+        assert secret is not None
+        response = self.client.post(
+            "/webhooks/pagerduty",
+            content=body,
+            headers={
+                "X-PagerDuty-Signature": signature or pd_sign(secret, body),
+                "Content-Type": "application/json",
+            },
+        )
+        return response.status_code, response.json()
+
+
+def pd_sign(secret: str, body: bytes) -> str:
+    return "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
 
 def build_settings(url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
@@ -129,12 +162,14 @@ def build_settings(url: str, **overrides: object) -> Settings:
         "secret_key": make_secret(),
         "github_webhook_secret": make_secret(24),
         "alertmanager_token": make_secret(24),
+        "gitlab_webhook_token": make_secret(24),
+        "pagerduty_webhook_secret": make_secret(24),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def start(url: str, **overrides: object) -> Iterator[Server]:
+def start(url: str, **overrides: object) -> Generator[Server, None, None]:
     settings = build_settings(url, **overrides)
     app = create_app(settings)
     with TestClient(app, base_url="http://testserver") as client:

@@ -344,15 +344,22 @@ def test_the_openapi_schema_is_published_and_lists_only_the_api(server: Server) 
         "/api/v1/assessments",
         "/api/v1/assessments/{assessment_id}",
         "/api/v1/audit",
+        "/api/v1/dora",
         "/api/v1/events",
         "/api/v1/findings",
         "/api/v1/repositories",
         "/api/v1/repositories/{repository_id}",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{prefix}/revoke",
         "/api/v1/triage",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}/disable",
         "/healthz",
         "/metrics",
         "/webhooks/alertmanager",
         "/webhooks/github",
+        "/webhooks/gitlab",
+        "/webhooks/pagerduty",
     ]
     assert schema["components"]["securitySchemes"] == {
         "HTTPBearer": {

@@ -1,7 +1,8 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright, the server on loopback.
 
-Logs in, reads the overview's heat map, sees the DORA chart drawn, triages a finding through the form,
-and leaves screenshots in the test's tmp directory. Skipped only where /usr/bin/chromium is absent.
+Logs in, reads the overview's heat map, sees the DORA charts drawn (a repository's trend and the
+organisation's weekly deployments), triages a finding and disables a user through the forms, and
+leaves screenshots in the test's tmp directory. Skipped only where /usr/bin/chromium is absent.
 """
 
 from __future__ import annotations
@@ -144,3 +145,51 @@ def test_log_in_read_the_overview_and_triage_a_finding(
     entry = state.accounts.audit_entries(action="triage.set")[0]
     assert (entry.actor, entry.detail["state"], entry.client) == ("ann", "accepted-risk", "127.0.0.1")
     assert [e.outcome for e in state.accounts.audit_entries(action="logon")] == ["success"]
+
+
+def test_the_dora_page_draws_its_chart_and_an_admin_disables_a_user(
+    live: tuple[str, ServerState, str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, state, password = live
+    for day in (3, 10, 17):
+        event = {"type": "deployment", "environment": "production", "sha": f"{day:040d}"}
+        event["time"] = f"2025-03-{day:02d}T10:00:00Z"
+        moment = datetime(2025, 3, day, 10, tzinfo=UTC)
+        state.data.add_events([("acme/shop", "deployment", moment, event, None)], "api")
+    state.accounts.create_user("bob", PASSWORD_CHARS + make_secret(6), is_admin=False, actor="test")
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on(
+                "console", lambda message: problems.append(message.text) if message.type == "error" else None
+            )
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(f"{base}/login?next=/dora")
+            page.fill("#username", "ann")
+            page.fill("#password", password)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/dora")
+            chart = page.locator("#dora-weekly svg.chart")
+            chart.wait_for()
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 300 and box["height"] > 100
+            rows = page.locator("table.dora tbody th").all_inner_texts()
+            assert rows == ["(organisation)", "acme/shop"]
+            page.screenshot(path=str(tmp_path / "dora.png"), full_page=True)
+
+            page.click("text=Users and tokens")
+            page.wait_for_url(f"{base}/admin")
+            bob = page.locator("table.users tbody tr", has_text="bob")
+            bob.locator("button[type=submit]").click()
+            page.wait_for_url(f"{base}/admin")
+            assert "disabled" in page.locator("table.users tbody tr", has_text="bob").inner_text()
+            page.screenshot(path=str(tmp_path / "admin.png"), full_page=True)
+        finally:
+            browser.close()
+    assert problems == []
+    (entry,) = state.accounts.audit_entries(action="user.disable")
+    assert (entry.actor, entry.target, entry.client) == ("ann", "bob", "127.0.0.1")

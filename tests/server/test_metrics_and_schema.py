@@ -20,6 +20,7 @@ SERVER_TABLES = {
         "failed_logons",
         "locked_until",
         "last_logon_at",
+        "disabled_at",
     ],
     "api_tokens": [
         "id",
@@ -32,7 +33,7 @@ SERVER_TABLES = {
         "expires_at",
         "revoked_at",
     ],
-    "sessions": ["id", "user_id", "csrf_token", "created_at", "expires_at"],
+    "sessions": ["id", "user_id", "csrf_token", "created_at", "expires_at", "last_seen_at"],
     "audit_log": ["id", "at", "actor", "action", "outcome", "target", "detail", "client"],
     "finding_triage": [
         "id",
@@ -66,6 +67,7 @@ SERVER_TABLES = {
         "error",
         "created_at",
         "updated_at",
+        "duration_seconds",
     ],
 }
 
@@ -109,4 +111,4 @@ def test_migration_0002_creates_the_server_tables_as_the_models_describe(any_ser
         assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all() == [HEAD]  # noqa: S608
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         assert compare_metadata(context, Base.metadata) == []
-    assert HEAD == "0003"  # 0003 added flag_toggles (tests/server/test_flags.py)
+    assert HEAD == "0004"  # 0003 added flag_toggles, 0004 disabled_at, last_seen_at, duration_seconds

@@ -15,6 +15,7 @@ from secloop.store.models import ApiTokenRow
 from tests.server.conftest import NOW, Server, loop_results, make_secret, start
 
 TRIAGE = {"repository_id": 1, "fingerprint": "fp-x", "state": "fixed", "reason": "done"}
+USER = {"username": "nobody", "password": "x" * 20}
 EVENT = {"repository": "a/b", "event": {"type": "deployment", "sha": "abcd", "time": "2025-01-01T00:00:00Z"}}
 # (method, path, JSON body, scope needed)
 API: list[tuple[str, str, object, Scope]] = [
@@ -28,6 +29,12 @@ API: list[tuple[str, str, object, Scope]] = [
     ("GET", "/api/v1/events", None, Scope.READ),
     ("GET", "/api/v1/audit", None, Scope.ADMIN),
     ("GET", "/metrics", None, Scope.READ),
+    ("GET", "/api/v1/users", None, Scope.ADMIN),
+    ("POST", "/api/v1/users", USER, Scope.ADMIN),
+    ("POST", "/api/v1/users/1/disable", None, Scope.ADMIN),
+    ("GET", "/api/v1/tokens", None, Scope.ADMIN),
+    ("POST", "/api/v1/tokens/0123456789ab/revoke", None, Scope.ADMIN),
+    ("GET", "/api/v1/dora", None, Scope.READ),
 ]
 DASHBOARD = [
     ("GET", "/"),
@@ -36,8 +43,28 @@ DASHBOARD = [
     ("GET", "/audit"),
     ("POST", "/findings/triage"),
     ("POST", "/logout"),
+    ("GET", "/dora"),
+    ("GET", "/admin"),
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/1/disable"),
+    ("POST", "/admin/tokens/0123456789ab/revoke"),
 ]
-WEBHOOKS = [("POST", "/webhooks/github"), ("POST", "/webhooks/alertmanager")]
+WEBHOOKS = [
+    ("POST", "/webhooks/github"),
+    ("POST", "/webhooks/alertmanager"),
+    ("POST", "/webhooks/gitlab"),
+    ("POST", "/webhooks/pagerduty"),
+]
+# Paths tested with a value, as the route templates they stand for.
+TEMPLATES = {
+    "/api/v1/repositories/1": "/api/v1/repositories/{repository_id}",
+    "/repositories/1": "/repositories/{repository_id}",
+    "/api/v1/assessments/1": "/api/v1/assessments/{assessment_id}",
+    "/api/v1/users/1/disable": "/api/v1/users/{user_id}/disable",
+    "/api/v1/tokens/0123456789ab/revoke": "/api/v1/tokens/{prefix}/revoke",
+    "/admin/users/1/disable": "/admin/users/{user_id}/disable",
+    "/admin/tokens/0123456789ab/revoke": "/admin/tokens/{prefix}/revoke",
+}
 PUBLIC = [("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/api/v1/openapi.json")]
 BIG = b"{" + b" " * (1024 * 1024) + b"}"
 
@@ -53,17 +80,7 @@ def test_every_route_is_in_a_table_of_this_file(server: Server) -> None:
             routes |= {(method, route.path) for method in route.methods or ()}
     # Path parameters are tested with a value; compare on the templates.
     tested = {(m, p) for m, p, _, _ in API} | set(DASHBOARD) | set(WEBHOOKS) | set(PUBLIC)
-    as_templates = {
-        (
-            m,
-            p.replace("/1", "/{repository_id}")
-            if p.startswith(("/api/v1/repositories/", "/repositories/"))
-            else p,
-        )
-        for m, p in tested
-    }
-    as_templates = {(m, p.replace("/assessments/1", "/assessments/{assessment_id}")) for m, p in as_templates}
-    assert routes == as_templates
+    assert routes == {(m, TEMPLATES.get(p, p)) for m, p in tested}
 
 
 @pytest.mark.parametrize(("method", "path", "body", "scope"), API)
@@ -157,7 +174,9 @@ def test_an_oversized_body_without_a_length_is_cut_off_while_streaming(server: S
     assert (response.status_code, response.json()) == (413, {"detail": "request body too large"})
 
 
-@pytest.mark.parametrize(("method", "path", "body", "scope"), [a for a in API if a[0] == "POST"])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "scope"), [a for a in API if a[0] == "POST" and a[2] is not None]
+)
 @pytest.mark.parametrize("payload", [b"{not json", b"[]", b'{"repository": 5}', b"\xff\xfe"])
 def test_a_malformed_body_is_422_without_a_stack_trace(
     server: Server, method: str, path: str, body: object, scope: Scope, payload: bytes

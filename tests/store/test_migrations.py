@@ -241,3 +241,31 @@ def test_head_constant_is_the_newest_migration() -> None:
     engine.dispose()
     assert script.dir == str(MIGRATIONS)
     assert script.get_heads() == [HEAD]
+
+
+def test_0004_adds_its_columns_to_a_0003_store_keeping_rows_and_downgrades(sqlite_url: str) -> None:
+    from alembic import command
+
+    from secloop.store.engine import alembic_config, migrate
+
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0003")
+        conn.execute(
+            text(
+                "INSERT INTO users (username, password_hash, is_admin, created_at, failed_logons) "
+                "VALUES ('ann', 'x', 0, '2025-01-01 00:00:00', 0)"
+            )
+        )
+    migrate(engine)
+    inspector = inspect(engine)
+    assert "disabled_at" in [c["name"] for c in inspector.get_columns("users")]
+    assert [c["name"] for c in inspector.get_columns("sessions")][-1] == "last_seen_at"
+    assert [c["name"] for c in inspector.get_columns("scan_jobs")][-1] == "duration_seconds"
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT username, disabled_at FROM users")).all() == [("ann", None)]
+        command.downgrade(alembic_config(conn), "0003")
+    assert "disabled_at" not in [c["name"] for c in inspect(engine).get_columns("users")]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT username FROM users")).scalars().all() == ["ann"]
+    engine.dispose()

@@ -82,7 +82,9 @@ def register(app: typer.Typer) -> None:
         """Run the dashboard, the API (/api/v1) and the webhooks.
 
         Settings come from the environment: SECLOOP_SECRET_KEY (required, or SECLOOP_SECRET_KEY_FILE),
-        SECLOOP_DB, SECLOOP_WEBHOOK_SECRET, SECLOOP_ALERTMANAGER_TOKEN; options also from --config.
+        SECLOOP_DB, SECLOOP_WEBHOOK_SECRET, SECLOOP_GITLAB_TOKEN, SECLOOP_ALERTMANAGER_TOKEN,
+        SECLOOP_PAGERDUTY_SECRET, SECLOOP_BROKER_URL (scans of pushes), SECLOOP_REDIS_URL (shared
+        rate limits); options also from --config.
         Exit codes: 0 stopped cleanly; 2 bad settings; 3 internal error.
         """
         from secloop.server.serve import run
@@ -194,22 +196,64 @@ def register(app: typer.Typer) -> None:
 
     @org.command("scan")
     def org_scan(
-        paths: list[Path] = typer.Argument(..., help="Repositories (git working trees) to scan."),
+        targets: list[str] = typer.Argument(
+            None, help="Repositories: git working trees, or https:// clone URLs (fetched by the workers)."
+        ),
+        github_org: str | None = typer.Option(
+            None,
+            "--github-org",
+            help="Also every repository of this GitHub organisation (token: GITHUB_TOKEN).",
+        ),
+        github_api_url: str = typer.Option(
+            "https://api.github.com",
+            "--github-api-url",
+            envvar="SECLOOP_GITHUB_API_URL",
+            help="GitHub API base URL (GitHub Enterprise: https://host/api/v3).",
+        ),
+        include_archived: bool = typer.Option(
+            False, "--include-archived", help="Scan archived repositories too."
+        ),
+        allow_file_urls: bool = typer.Option(
+            False, "--allow-file-urls", help="Accept file:// clone URLs (local mirrors, tests)."
+        ),
         wait: bool = typer.Option(False, "--wait", help="Wait until every scan is done."),
         timeout: float = typer.Option(3600.0, "--timeout", min=1, help="With --wait: give up after N s."),
         db: str | None = DB_OPTION,
     ) -> None:
         """Enqueue one scan per repository (and commit) for the workers; a commit scanned before is skipped.
 
-        Exit codes: 0 enqueued (or, with --wait, all done); 2 a path is not a git repository; 3 a scan
-        failed or --wait timed out.
+        A clone URL is resolved to the commit its HEAD names now (git ls-remote); a worker fetches that
+        one commit (shallow, hooks disabled) into a temporary directory. Exit codes: 0 enqueued (or,
+        with --wait, all done); 2 a path is not a git repository, a URL is refused or unreachable, or the
+        GitHub API refused; 3 a scan failed or --wait timed out.
         """
         from rich.progress import Progress
 
-        from secloop.worker.app import TASK, make_celery, store_for
+        from secloop.worker.app import REMOTE_TASK, TASK, make_celery, store_for
         from secloop.worker.jobs import DONE, FAILED, target
+        from secloop.worker.remote import check_url, is_url, remote_head
 
-        keys = [target(str(path)) for path in paths]
+        wanted = list(targets or [])
+        if github_org is not None:
+            from secloop.worker.github import org_repositories
+
+            token = os.environ.get("GITHUB_TOKEN") or os.environ.get("SECLOOP_GITHUB_TOKEN")
+            listed = org_repositories(github_org, token, github_api_url)
+            wanted += [r.clone_url for r in listed if include_archived or not r.archived]
+            typer.echo(f"{github_org}: {len(listed)} repositories", err=True)
+        if not wanted:
+            raise UsageError("nothing to scan", hint="give paths or clone URLs, or --github-org ORG")
+        keys: list[tuple[str, str]] = []
+        remote: set[tuple[str, str]] = set()
+        for item in wanted:
+            if is_url(item):
+                check_url(item, allow_file=allow_file_urls)
+                key = (item, remote_head(item, allow_file=allow_file_urls))
+                remote.add(key)
+            else:
+                key = target(item)
+            if key not in keys:
+                keys.append(key)
         _, jobs = store_for(db)
         celery_app = make_celery()  # the broker as the environment names it now
         quiet = not sys.stderr.isatty()
@@ -219,6 +263,8 @@ def register(app: typer.Typer) -> None:
             for root, commit in keys:
                 if jobs.ensure(root, commit).status == DONE:
                     done_before += 1
+                elif (root, commit) in remote:
+                    celery_app.send_task(REMOTE_TASK, args=(root, commit, allow_file_urls))
                 else:
                     celery_app.send_task(TASK, args=(root, commit))
                 progress.advance(queued)

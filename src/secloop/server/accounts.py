@@ -35,7 +35,9 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 TOKEN_CACHE_SECONDS = 60.0
-LogonOutcome = Literal["success", "bad-credentials", "locked"]
+# A session's last request is written at most this often: reads stay reads on a busy dashboard.
+TOUCH_SECONDS = 60
+LogonOutcome = Literal["success", "bad-credentials", "locked", "disabled"]
 
 
 def now() -> datetime:
@@ -47,6 +49,29 @@ class User:
     id: int
     username: str
     is_admin: bool
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    is_admin: bool
+    created_at: datetime
+    last_logon_at: datetime | None
+    locked_until: datetime | None
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    prefix: str
+    scopes: tuple[Scope, ...]
+    username: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -104,9 +129,16 @@ def check_password(password: str) -> str:
 
 class Accounts:
     def __init__(
-        self, engine: Engine, signer: Signer, *, lockout_failures: int = 5, lockout_minutes: int = 15
+        self,
+        engine: Engine,
+        signer: Signer,
+        *,
+        lockout_failures: int = 5,
+        lockout_minutes: int = 15,
+        idle_minutes: float = 30.0,
     ):
         self._engine = engine
+        self._idle = timedelta(minutes=idle_minutes)
         self._writer = engine.execution_options(**{WRITE: True})
         self._signer = signer
         self._failures = lockout_failures
@@ -222,6 +254,12 @@ class Accounts:
                     username, "logon", "failure", username, {"reason": "locked"}, client, session=session
                 )
                 return Logon("locked")
+            if row.disabled_at is not None:
+                burn_verification(password)
+                self.audit(
+                    username, "logon", "failure", username, {"reason": "disabled"}, client, session=session
+                )
+                return Logon("disabled")
             if not verify_secret(row.password_hash, password):
                 row.failed_logons += 1
                 detail: dict[str, object] = {"reason": "bad-password", "failures": row.failed_logons}
@@ -245,22 +283,39 @@ class Accounts:
                     csrf_token=random_id(),
                     created_at=moment,
                     expires_at=moment + timedelta(hours=session_hours),
+                    last_seen_at=moment,
                 )
             )
             self.audit(username, "logon", "success", username, {}, client, session=session)
             return Logon("success", User(row.id, row.username, row.is_admin), secret)
 
     def web_session(self, secret: str) -> WebSession | None:
+        """The live session of `secret`: not expired, not idle too long, its user not disabled.
+
+        Using a session moves its last request (written at most once a minute); an idle one is deleted.
+        """
+        moment = now()
+        key = sha256_hex(secret)
         with Session(self._engine) as session:
             found = session.execute(
                 select(SessionRow, UserRow)
                 .join(UserRow, UserRow.id == SessionRow.user_id)
-                .where(SessionRow.id == sha256_hex(secret), SessionRow.expires_at > now())
+                .where(SessionRow.id == key, SessionRow.expires_at > moment, UserRow.disabled_at.is_(None))
             ).one_or_none()
             if found is None:
                 return None
             s, u = found
-            return WebSession(User(u.id, u.username, u.is_admin), s.csrf_token, s.expires_at)
+            last_seen = s.last_seen_at or s.created_at
+            live = WebSession(User(u.id, u.username, u.is_admin), s.csrf_token, s.expires_at)
+        if moment - last_seen >= self._idle:
+            with Session(self._writer) as writer, writer.begin():
+                writer.execute(delete(SessionRow).where(SessionRow.id == key))
+                self.audit(live.user.username, "session.idle", "success", live.user.username, session=writer)
+            return None
+        if (moment - last_seen).total_seconds() >= TOUCH_SECONDS:
+            with Session(self._writer) as writer, writer.begin():
+                writer.execute(update(SessionRow).where(SessionRow.id == key).values(last_seen_at=moment))
+        return live
 
     def logout(self, secret: str, user: User, client: str | None) -> None:
         with Session(self._writer) as session, session.begin():
@@ -314,14 +369,15 @@ class Accounts:
             self.audit(actor, "token.create", "success", name, detail, session=session)
         return token.value
 
-    def revoke_token(self, prefix: str, *, actor: str) -> bool:
+    def revoke_token(self, prefix: str, *, actor: str, client: str | None = None) -> bool:
         with Session(self._writer) as session, session.begin():
             done = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
                 update(ApiTokenRow)
                 .where(ApiTokenRow.prefix == prefix, ApiTokenRow.revoked_at.is_(None))
                 .values(revoked_at=now())
             ).rowcount
-            self.audit(actor, "token.revoke", "success" if done else "failure", prefix, session=session)
+            outcome = "success" if done else "failure"
+            self.audit(actor, "token.revoke", outcome, prefix, client=client, session=session)
         with self._lock:
             self._verified.clear()
         return bool(done)
@@ -332,14 +388,21 @@ class Accounts:
         if prefix is None:
             return None, "malformed"
         with Session(self._engine) as session:
-            row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.prefix == prefix)).one_or_none()
-            if row is None:
+            found = session.execute(
+                select(ApiTokenRow, UserRow.disabled_at)
+                .outerjoin(UserRow, UserRow.id == ApiTokenRow.user_id)
+                .where(ApiTokenRow.prefix == prefix)
+            ).one_or_none()
+            if found is None:
                 burn_verification(raw)
                 return None, "unknown"
+            row, disabled = found
             token_id, token_hash, name = row.id, row.token_hash, row.name
             revoked, expires, scopes = row.revoked_at, row.expires_at, row.scopes
         if revoked is not None:
             return None, "revoked"
+        if disabled is not None:
+            return None, "disabled"
         if expires is not None and expires <= now():
             return None, "expired"
         key = self._signer.mac("token-cache", raw)
@@ -354,3 +417,59 @@ class Accounts:
                     self._verified.clear()
                 self._verified[key] = (token_id, clock + TOKEN_CACHE_SECONDS)
         return Principal(f"token:{name}", parse_scopes(scopes), token_id), "ok"
+
+    # -- management (the admin API and page) -----------------------------------------------------------
+
+    def users(self) -> list[UserInfo]:
+        with Session(self._engine) as session:
+            return [
+                UserInfo(
+                    r.id, r.username, r.is_admin, r.created_at, r.last_logon_at, r.locked_until, r.disabled_at
+                )
+                for r in session.scalars(select(UserRow).order_by(UserRow.username))
+            ]
+
+    def disable_user(self, user_id: int, *, actor: str, client: str | None = None) -> UserInfo | None:
+        """Disable a user: sessions end now, logons and the user's tokens are refused. None: no such user."""
+        moment = now()
+        with Session(self._writer) as session, session.begin():
+            row = session.get(UserRow, user_id, with_for_update=True)
+            if row is None:
+                return None
+            if row.disabled_at is None:
+                row.disabled_at = moment
+                session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+                self.audit(actor, "user.disable", "success", row.username, client=client, session=session)
+            info = UserInfo(
+                row.id,
+                row.username,
+                row.is_admin,
+                row.created_at,
+                row.last_logon_at,
+                row.locked_until,
+                row.disabled_at,
+            )
+        with self._lock:
+            self._verified.clear()
+        return info
+
+    def tokens(self) -> list[TokenInfo]:
+        with Session(self._engine) as session:
+            rows = session.execute(
+                select(ApiTokenRow, UserRow.username)
+                .outerjoin(UserRow, UserRow.id == ApiTokenRow.user_id)
+                .order_by(ApiTokenRow.created_at.desc(), ApiTokenRow.id.desc())
+            ).all()
+            return [
+                TokenInfo(
+                    t.id,
+                    t.name,
+                    t.prefix,
+                    parse_scopes(t.scopes),
+                    username,
+                    t.created_at,
+                    t.expires_at,
+                    t.revoked_at,
+                )
+                for t, username in rows
+            ]

@@ -21,9 +21,11 @@ from secloop.server.accounts import Accounts
 from secloop.server.crypto import Signer
 from secloop.server.data import Data
 from secloop.server.findings import Findings
-from secloop.server.metrics import Metrics, MetricsMiddleware
+from secloop.server.metrics import Metrics, MetricsMiddleware, ScanDurations
 from secloop.server.middleware import BodyLimit, SecurityHeaders
-from secloop.server.ratelimit import RateLimiter
+from secloop.server.queue import QueueDepth
+from secloop.server.ratelimit import limiter, redis_client
+from secloop.server.scans import Scans
 from secloop.server.settings import Settings
 from secloop.server.state import ServerState
 from secloop.store import Store
@@ -70,8 +72,16 @@ def open_state(settings: Settings) -> ServerState:
         raise
     signer = Signer(settings.secret_key)
     accounts = Accounts(
-        engine, signer, lockout_failures=settings.lockout_failures, lockout_minutes=settings.lockout_minutes
+        engine,
+        signer,
+        lockout_failures=settings.lockout_failures,
+        lockout_minutes=settings.lockout_minutes,
+        idle_minutes=settings.session_idle_minutes,
     )
+    shared = None if settings.redis_url is None else redis_client(settings.redis_url)
+    scans = Scans(engine, settings.broker_url, settings.queue, allow_file_urls=settings.allow_file_urls)
+    metrics = Metrics()
+    metrics.registry.register(ScanDurations(scans.jobs.durations))
     return ServerState(
         settings=settings,
         engine=engine,
@@ -80,16 +90,23 @@ def open_state(settings: Settings) -> ServerState:
         accounts=accounts,
         data=Data(engine, accounts),
         findings=Findings(engine, accounts),
-        metrics=Metrics(),
-        login_limit=RateLimiter(settings.login_rate_per_minute),
-        api_limit=RateLimiter(settings.api_rate_per_minute),
+        metrics=metrics,
+        login_limit=limiter(shared, "login", settings.login_rate_per_minute),
+        api_limit=limiter(shared, "api", settings.api_rate_per_minute),
+        scans=scans,
+        queue_depth=QueueDepth(settings.broker_url, settings.queue),
+        redis=shared,
     )
 
 
 def create_app(settings: Settings) -> FastAPI:
+    from secloop.server.api.manage import router as manage_router
     from secloop.server.api.routes import router as api_router
     from secloop.server.flags import install as install_flags
+    from secloop.server.gitlab import router as gitlab_router
     from secloop.server.ops import router as ops_router
+    from secloop.server.pagerduty import router as pagerduty_router
+    from secloop.server.web.admin import mount as mount_admin
     from secloop.server.web.views import mount as mount_web
     from secloop.server.webhooks import router as webhook_router
 
@@ -98,7 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        state.store.close()
+        state.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -119,10 +136,14 @@ def create_app(settings: Settings) -> FastAPI:
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)
     app.include_router(api_router)
+    app.include_router(manage_router)
     install_flags(app, settings.flags_file)
     app.include_router(webhook_router)
+    app.include_router(gitlab_router)
+    app.include_router(pagerduty_router)
     app.include_router(ops_router)
     mount_web(app)
+    mount_admin(app)
     # Added innermost first: the metrics see every answer, including 413s and security headers.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -130,3 +130,18 @@ def github_signature_valid(secret: str, body: bytes, header: str | None) -> bool
 
 def same_secret(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8", "replace"))
+
+
+def pagerduty_signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    """PagerDuty v3's X-PagerDuty-Signature: "v1=" and the hex HMAC-SHA256 of the raw body.
+
+    While a secret is rotated the header lists several, comma-separated; one match is enough. Every
+    candidate is compared (in constant time), so the answer's timing does not say which one matched.
+    """
+    if header is None or len(header) > 4096:
+        return False
+    expected = ("v1=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()).encode("ascii")
+    matched = False
+    for candidate in header.split(","):
+        matched |= hmac.compare_digest(expected, candidate.strip().encode("utf-8", "replace"))
+    return matched

@@ -6,7 +6,9 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import HistogramMetricFamily
+from prometheus_client.registry import Collector
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -14,6 +16,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 UNMATCHED = "<unmatched>"
+SCAN_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 
 
 class Metrics:
@@ -50,8 +53,37 @@ class Metrics:
             "secloop_api_auth_failures", "API requests refused for credentials", ["reason"], registry=r
         )
 
+        self.queue_depth = Gauge(
+            "secloop_queue_depth",
+            "Scan tasks waiting in the broker's queue (-1: the broker could not be asked)",
+            ["queue"],
+            registry=r,
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class ScanDurations(Collector):
+    """secloop_scan_duration_seconds, read from the scan jobs at each scrape.
+
+    The workers run on other machines, so the durations they record in the database are the one
+    place every scan is seen; one grouped query per scrape turns them into histogram buckets.
+    """
+
+    def __init__(self, read: Callable[[tuple[float, ...]], tuple[list[int], int, float]]) -> None:
+        self._read = read
+
+    def describe(self) -> list[HistogramMetricFamily]:
+        return [HistogramMetricFamily("secloop_scan_duration_seconds", "Duration of finished scans")]
+
+    def collect(self) -> list[HistogramMetricFamily]:
+        cumulative, count, total = self._read(SCAN_BUCKETS)
+        buckets = [(str(b), float(n)) for b, n in zip(SCAN_BUCKETS, cumulative, strict=True)]
+        buckets.append(("+Inf", float(count)))
+        family = HistogramMetricFamily("secloop_scan_duration_seconds", "Duration of finished scans")
+        family.add_metric([], buckets, total)
+        return [family]
 
 
 class MetricsMiddleware:

@@ -40,7 +40,7 @@ def run(
         return
     from uvicorn.supervisors import Multiprocess
 
-    create_app(settings).state.secloop.store.close()  # migrate once, and fail here rather than N times
+    create_app(settings).state.secloop.close()  # migrate once, and fail here rather than N times
     if config_file is not None:
         os.environ["SECLOOP_SERVER_CONFIG"] = str(config_file)
     config = uvicorn.Config(FACTORY, factory=True, host=host, port=port, workers=workers, **options)

@@ -25,6 +25,11 @@ SECRETS = {
     "secret_key": "SECLOOP_SECRET_KEY",  # nosec B105
     "github_webhook_secret": "SECLOOP_WEBHOOK_SECRET",  # nosec B105
     "alertmanager_token": "SECLOOP_ALERTMANAGER_TOKEN",  # nosec B105
+    "gitlab_webhook_token": "SECLOOP_GITLAB_TOKEN",  # nosec B105
+    "pagerduty_webhook_secret": "SECLOOP_PAGERDUTY_SECRET",  # nosec B105
+    # URLs may carry a password, so they are read like secrets.
+    "redis_url": "SECLOOP_REDIS_URL",
+    "broker_url": "SECLOOP_BROKER_URL",
 }
 # Options: (environment variable, type). Everything here may also be set in the [server] table.
 OPTIONS: Mapping[str, tuple[str, type]] = {
@@ -36,6 +41,8 @@ OPTIONS: Mapping[str, tuple[str, type]] = {
     "api_rate_per_minute": ("SECLOOP_API_RATE", int),
     "max_body_bytes": ("SECLOOP_MAX_BODY", int),
     "flags_file": ("SECLOOP_FLAGS_FILE", str),
+    "session_idle_minutes": ("SECLOOP_SESSION_IDLE_MINUTES", float),
+    "queue": ("SECLOOP_QUEUE", str),
 }
 
 
@@ -47,6 +54,12 @@ class Settings:
     secret_key: str = field(repr=False)
     github_webhook_secret: str | None = field(default=None, repr=False)
     alertmanager_token: str | None = field(default=None, repr=False)
+    gitlab_webhook_token: str | None = field(default=None, repr=False)
+    pagerduty_webhook_secret: str | None = field(default=None, repr=False)
+    # Rate limits are shared by every server process through this Redis (else each counts alone).
+    redis_url: str | None = field(default=None, repr=False)
+    # Pushes are scanned by the workers of this broker (none: pushes are only recorded).
+    broker_url: str | None = field(default=None, repr=False)
     session_hours: float = 12.0
     lockout_failures: int = 5
     lockout_minutes: int = 15
@@ -54,6 +67,12 @@ class Settings:
     api_rate_per_minute: int = 1200
     max_body_bytes: int = 1024 * 1024
     flags_file: str | None = None  # the flags file the flag service serves (none: no flag service)
+    session_idle_minutes: float = (
+        30.0  # a session unused this long ends (sessions also end after session_hours)
+    )
+    queue: str = "secloop"
+    # Tests only (never read from the environment or a file): let pushes name file:// clone URLs.
+    allow_file_urls: bool = False
 
     def __post_init__(self) -> None:
         if len(self.secret_key) < MIN_SECRET_KEY:
@@ -62,7 +81,13 @@ class Settings:
                 f"{MIN_SECRET_KEY} are needed)",
                 hint=KEY_HINT,
             )
-        for name in ("session_hours", "lockout_failures", "lockout_minutes", "login_rate_per_minute"):
+        for name in (
+            "session_hours",
+            "session_idle_minutes",
+            "lockout_failures",
+            "lockout_minutes",
+            "login_rate_per_minute",
+        ):
             if getattr(self, name) <= 0:
                 raise UsageError(f"{name} must be positive, got {getattr(self, name)}")
         if self.api_rate_per_minute <= 0 or self.max_body_bytes <= 0:
@@ -153,5 +178,9 @@ def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -
         secret_key=secret_key,
         github_webhook_secret=_secret(environ, SECRETS["github_webhook_secret"]),
         alertmanager_token=_secret(environ, SECRETS["alertmanager_token"]),
+        gitlab_webhook_token=_secret(environ, SECRETS["gitlab_webhook_token"]),
+        pagerduty_webhook_secret=_secret(environ, SECRETS["pagerduty_webhook_secret"]),
+        redis_url=_secret(environ, SECRETS["redis_url"]),
+        broker_url=_secret(environ, SECRETS["broker_url"]),
         **values,
     )

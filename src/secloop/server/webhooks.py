@@ -1,20 +1,32 @@
 """Webhooks: GitHub (HMAC-SHA256 signature, delivery ids never accepted twice) and Alertmanager (bearer).
 
 What they carry becomes delivery events: a GitHub deployment_status is a deployment, an Alertmanager
-alert an incident (sent again when resolved, it updates the same incident), a push is recorded as a
-push. Every refusal is counted in secloop_webhooks_rejected by provider and reason.
+alert an incident (sent again when resolved, it updates the same incident), a pull request or an
+issue is stored by its id (each delivery updates it), a push is recorded and, when it moves the
+default branch, its commit is sent to the workers for a scan. Every refusal is counted in
+secloop_webhooks_rejected by provider and reason. GitLab and PagerDuty live in gitlab.py and
+pagerduty.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from secloop.delivery.events import to_record
+from secloop.delivery.model import Deployment, Incident
+from secloop.delivery.webhooks import (
+    WebhookPayloadError,
+    parse_alertmanager,
+    parse_github_deployment_status,
+)
 from secloop.server.crypto import github_signature_valid, same_secret
 from secloop.server.data import Replayed
 from secloop.server.state import ServerState, state_of
@@ -42,6 +54,22 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 
 class Malformed(Exception):
     pass
+
+
+@contextmanager
+def parsed() -> Iterator[None]:
+    """secloop.delivery's payload errors are malformed deliveries (400, counted)."""
+    try:
+        yield
+    except WebhookPayloadError as exc:
+        raise Malformed(str(exc)) from None
+
+
+def as_event(repository: str, event: Deployment | Incident, external_id: str) -> Event:
+    """A delivery engine event as a stored row: one line of the events-file format."""
+    if isinstance(event, Deployment):
+        return (repository[:255], "deployment", event.time, to_record(event), external_id[:255])
+    return (repository[:255], "incident", event.opened, to_record(event), external_id[:255])
 
 
 def _reject(state: ServerState, provider: str, reason: str, status: int, message: str) -> HTTPException:
@@ -84,30 +112,76 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _optional_time(data: dict[str, Any], key: str, where: str) -> str | None:
+    value = data.get(key)
+    return _iso(_time(value, f"{where}.{key}")) if isinstance(value, str) and value else None
+
+
+def _title(data: dict[str, Any]) -> str | None:
+    value = data.get("title")
+    return value.strip()[:500] if isinstance(value, str) and value.strip() else None
+
+
+def _labels(data: dict[str, Any]) -> list[str]:
+    found = data.get("labels")
+    if not isinstance(found, list):
+        return []
+    names = [label.get("name") or label.get("title") for label in found if isinstance(label, dict)]
+    return sorted({n[:100] for n in names if isinstance(n, str) and n})[:50]
+
+
+def github_work(event: str, data: dict[str, Any]) -> list[Event]:
+    """A pull request or an issue, as it stands after this delivery."""
+    repository = _field(data, "repository", "full_name")
+    key = "pull_request" if event == "pull_request" else "issue"
+    item = _field(data, key, kind=dict)
+    created = _time(_field(item, "created_at"), f"{key}.created_at")
+    closed = _optional_time(item, "closed_at", key)
+    record: dict[str, Any] = {
+        "type": key,
+        "number": _field(item, "number", kind=int),
+        "state": _field(item, "state"),
+        "title": _title(item),
+        "created": _iso(created),
+        "closed": closed,
+        "labels": _labels(item),
+    }
+    if key == "pull_request":
+        merged = _optional_time(item, "merged_at", key)
+        record["merged"] = merged
+        if merged:
+            record["state"] = "merged"
+        head, base = item.get("head"), item.get("base")
+        record["sha"] = head.get("sha") if isinstance(head, dict) else None
+        record["base"] = base.get("ref") if isinstance(base, dict) else None
+        record["merge_sha"] = item.get("merge_commit_sha") if merged else None
+    moment = datetime.fromisoformat((record.get("merged") or closed or _iso(created)).replace("Z", "+00:00"))
+    item_id = _field(item, "id", kind=int)
+    return [(repository, key, moment, record, f"{key}:{item_id}")]
+
+
+def github_scan(data: dict[str, Any]) -> tuple[str, str] | None:
+    """(clone URL, commit) of a push that moved the default branch to a new commit, else None."""
+    repo = data.get("repository")
+    after = data.get("after")
+    if not isinstance(repo, dict) or not isinstance(after, str) or data.get("deleted") is True:
+        return None
+    url, default = repo.get("clone_url"), repo.get("default_branch")
+    if not isinstance(url, str) or not isinstance(default, str) or set(after) == {"0"}:
+        return None
+    return (url, after) if data.get("ref") == f"refs/heads/{default}" else None
+
+
 def github_events(event: str, data: dict[str, Any]) -> list[Event]:
     """The delivery events one GitHub delivery carries (none for events secloop does not use)."""
     if event == "deployment_status":
         repository = _field(data, "repository", "full_name")
-        status = _field(data, "deployment_status", "state")
-        if status not in GITHUB_STATES:
-            return []  # "inactive": a newer deployment superseded this one, nothing to count
-        sha = _field(data, "deployment", "sha")
-        moment = _time(_field(data, "deployment_status", "created_at"), "deployment_status.created_at")
-        environment = data["deployment_status"].get("environment") or _field(
-            data, "deployment", "environment"
-        )
-        record: dict[str, Any] = {
-            "type": "deployment",
-            "environment": str(environment),
-            "sha": sha.lower(),
-            "time": _iso(moment),
-            "status": GITHUB_STATES[status],
-        }
-        ref = data["deployment"].get("ref")
-        if isinstance(ref, str) and _VERSION.match(ref):
-            record["version"] = ref
         status_id = _field(data, "deployment_status", "id", kind=int)
-        return [(repository, "deployment", moment, record, f"deployment_status:{status_id}")]
+        with parsed():
+            found = parse_github_deployment_status(data, f"webhook github deployment_status {status_id}")
+        if found is None:
+            return []  # not final yet (queued, in progress) or superseded (inactive)
+        return [as_event(repository, found, f"deployment_status:{status_id}")]
     if event == "push":
         repository = _field(data, "repository", "full_name")
         head = data.get("head_commit")
@@ -120,6 +194,8 @@ def github_events(event: str, data: dict[str, Any]) -> list[Event]:
             "time": _iso(moment),
         }
         return [(repository, "push", moment, record, None)]
+    if event in ("pull_request", "issues"):
+        return github_work(event, data)
     return []
 
 
@@ -142,51 +218,51 @@ async def github(
     if not x_github_event or not x_github_delivery:
         raise _reject(state, "github", "headers", 400, "X-GitHub-Event and X-GitHub-Delivery are required")
     try:
-        events = github_events(x_github_event, _json(body))
+        data = _json(body)
+        events = github_events(x_github_event, data)
     except Malformed as exc:
         raise _reject(state, "github", "malformed", 400, str(exc)) from None
+    return await accept(
+        state,
+        "github",
+        x_github_delivery,
+        x_github_event,
+        events,
+        github_scan(data) if x_github_event == "push" else None,
+    )
+
+
+async def accept(
+    state: ServerState,
+    provider: str,
+    delivery: str,
+    event: str,
+    events: list[Event],
+    scan: tuple[str, str] | None,
+) -> dict[str, Any]:
+    """Store a verified delivery's events once (409 when seen before), then ask for its scan."""
     try:
         ids = await run_in_threadpool(
-            state.data.add_events, events, "github", delivery=("github", x_github_delivery, x_github_event)
+            state.data.add_events, events, provider, delivery=(provider, delivery, event)
         )
     except Replayed:
-        raise _reject(state, "github", "replay", 409, "this delivery was received before") from None
-    state.metrics.webhooks.labels("github", x_github_event).inc()
-    return {"delivery": x_github_delivery, "event": x_github_event, "events": ids}
+        raise _reject(state, provider, "replay", 409, "this delivery was received before") from None
+    state.metrics.webhooks.labels(provider, event[:64]).inc()
+    answer: dict[str, Any] = {"delivery": delivery, "event": event, "events": ids}
+    if scan is not None:
+        answer["scan"] = await run_in_threadpool(state.scans.request, *scan)
+    return answer
 
 
 def alertmanager_events(data: dict[str, Any]) -> list[Event]:
-    alerts = _field(data, "alerts", kind=list)
+    """One incident per alert, in the repository its labels name (repository, service or job)."""
+    with parsed():
+        incidents = parse_alertmanager(data, "webhook alertmanager")
     events: list[Event] = []
-    for number, alert in enumerate(alerts):
-        if not isinstance(alert, dict):
-            raise Malformed(f"alerts[{number}] must be an object")
+    for incident, alert in zip(incidents, data["alerts"], strict=True):
         labels = alert.get("labels") or {}
-        notes = alert.get("annotations") or {}
-        if not isinstance(labels, dict) or not isinstance(notes, dict):
-            raise Malformed(f"alerts[{number}]: labels and annotations must be objects")
-        fingerprint = _field(alert, "fingerprint")
-        opened = _time(_field(alert, "startsAt"), f"alerts[{number}].startsAt")
-        record: dict[str, Any] = {
-            "type": "incident",
-            "id": f"am-{fingerprint[:32]}-{int(opened.timestamp())}",
-            "opened": _iso(opened),
-        }
-        if alert.get("status") == "resolved":
-            resolved = _time(_field(alert, "endsAt"), f"alerts[{number}].endsAt")
-            if resolved >= opened:
-                record["resolved"] = _iso(resolved)
-        title = notes.get("summary") or labels.get("alertname")
-        for key, value in (
-            ("title", title),
-            ("severity", labels.get("severity")),
-            ("environment", labels.get("environment") or labels.get("env")),
-        ):
-            if isinstance(value, str) and value.strip():
-                record[key] = value.strip()[:255]
         repository = labels.get("repository") or labels.get("service") or labels.get("job") or "unknown"
-        external = f"alertmanager:{fingerprint[:64]}:{_iso(opened)}"
-        events.append((str(repository)[:255], "incident", opened, record, external))
+        events.append(as_event(str(repository), incident, f"alertmanager:{incident.id}"))
     return events
 
 

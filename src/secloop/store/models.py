@@ -5,7 +5,8 @@ need, so a later version can re-read everything without a lossy round-trip throu
 
 The server's tables (revision 0002) follow: users, API tokens and sessions, the audit log, triage of
 findings, delivery events received by the API or webhooks, webhook deliveries seen (replay
-protection) and scan jobs of the workers. Revision 0003 adds the flag service's run-time toggles.
+protection) and scan jobs of the workers. Revision 0003 adds the flag service's run-time toggles;
+0004 disabled users, the last request of a session (idle timeout) and how long each scan took.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -141,6 +143,7 @@ class UserRow(Base):
     failed_logons: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_logon_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiTokenRow(Base):
@@ -168,6 +171,7 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditRow(Base):
@@ -241,6 +245,7 @@ class ScanJobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
 
 
 class FlagToggleRow(Base):

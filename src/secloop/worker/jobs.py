@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,12 +142,19 @@ class Jobs:
             raise Busy(f"job {job.id} is being scanned by task {job.task_id}")
         return job
 
-    def finish(self, job_id: int, assessment_id: int) -> None:
+    def finish(self, job_id: int, assessment_id: int, *, duration: float | None = None) -> None:
+        """Mark the job done; `duration` (seconds) when this task ran the scan, not when it reused one."""
         with Session(self._writer) as session, session.begin():
             session.execute(
                 update(ScanJobRow)
                 .where(ScanJobRow.id == job_id)
-                .values(status=DONE, assessment_id=assessment_id, updated_at=now(), error=None)
+                .values(
+                    status=DONE,
+                    assessment_id=assessment_id,
+                    updated_at=now(),
+                    error=None,
+                    duration_seconds=duration,
+                )
             )
 
     def fail(self, job_id: int, error: str) -> None:
@@ -156,6 +164,15 @@ class Jobs:
                 .where(ScanJobRow.id == job_id)
                 .values(status=FAILED, error=error[:2000], updated_at=now())
             )
+
+    def durations(self, bounds: tuple[float, ...]) -> tuple[list[int], int, float]:
+        """Finished scans: how many took at most each bound (cumulative), how many in all, total seconds."""
+        took = ScanJobRow.duration_seconds
+        columns: list[Any] = [func.count(took), func.coalesce(func.sum(took), 0.0)]
+        columns += [func.coalesce(func.sum(case((took <= bound, 1), else_=0)), 0) for bound in bounds]
+        with Session(self._engine) as session:
+            row = session.execute(select(*columns).where(took.is_not(None))).one()
+        return [int(n) for n in row[2:]], int(row[0]), float(row[1])
 
     def statuses(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Job]:
         found: dict[tuple[str, str], Job] = {}

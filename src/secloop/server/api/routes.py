@@ -11,6 +11,9 @@ from fastapi.responses import Response
 from secloop.server.accounts import Principal
 from secloop.server.api.auth import ADMIN, READ, WRITE
 from secloop.server.api.schemas import (
+    BODY,
+    SECURED,
+    SEMANTIC_422,
     AssessmentOut,
     AuditOut,
     EventIn,
@@ -21,11 +24,13 @@ from secloop.server.api.schemas import (
     TriageIn,
     TriageOut,
     event_record,
+    problem,
 )
+from secloop.server.api.strict import strict_query
 from secloop.server.findings import FINDING_STATUSES, FindingFilter, NotFound
 from secloop.server.state import client_of, state_of
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=SECURED, dependencies=[Depends(strict_query)])
 MAX_ID = 2**31 - 1
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -41,7 +46,7 @@ def list_repositories(request: Request, _who: Principal = Depends(READ)) -> list
     return [RepositoryOut.of(r) for r in state_of(request).data.repositories()]
 
 
-@router.get("/repositories/{repository_id}", summary="One repository", responses={404: {}})
+@router.get("/repositories/{repository_id}", summary="One repository", responses={404: problem("Not found")})
 def get_repository(
     request: Request, repository_id: ResourceId, _who: Principal = Depends(READ)
 ) -> RepositoryOut:
@@ -66,7 +71,10 @@ def list_assessments(
     "/assessments/{assessment_id}",
     summary="One assessment: the stored secloop.assessment/v1 document, verbatim",
     response_class=Response,
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, 404: {}},
+    responses={
+        200: {"content": {"application/json": {"schema": {"type": "object"}}}},
+        404: problem("Not found"),
+    },
 )
 def get_assessment(request: Request, assessment_id: ResourceId, _who: Principal = Depends(READ)) -> Response:
     document = state_of(request).store.document(assessment_id)
@@ -107,7 +115,7 @@ def check_triage(state: str, expires: date | None, today: date) -> None:
 @router.post(
     "/triage",
     summary="Triage a finding: accept the risk (reason, expiry), false positive, fixed, or open again",
-    responses={404: {}},
+    responses={404: problem("No such current finding"), **BODY, **SEMANTIC_422},
 )
 def triage(request: Request, body: TriageIn, who: Principal = Depends(WRITE)) -> TriageOut | None:
     check_triage(body.state, body.expires, date.today())
@@ -127,7 +135,10 @@ def triage(request: Request, body: TriageIn, who: Principal = Depends(WRITE)) ->
 
 
 @router.post(
-    "/events", status_code=201, summary="Record a deployment or an incident for the delivery metrics"
+    "/events",
+    status_code=201,
+    summary="Record a deployment or an incident for the delivery metrics",
+    responses=BODY,
 )
 def post_event(request: Request, body: EventIn, who: Principal = Depends(WRITE)) -> EventOut:
     kind, moment, record, external = event_record(body.repository, body.event)
@@ -144,7 +155,7 @@ def post_event(request: Request, body: EventIn, who: Principal = Depends(WRITE))
 def list_events(
     request: Request,
     repository: Annotated[str | None, Query(max_length=255)] = None,
-    kind: Literal["deployment", "incident", "push"] | None = None,
+    kind: Literal["deployment", "incident", "push", "pull_request", "issue"] | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
     _who: Principal = Depends(READ),

@@ -7,11 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from secloop.server.accounts import TokenInfo, UserInfo
 from secloop.server.data import AssessmentSummary, EventView, RepositorySummary
 from secloop.server.findings import FindingView, Triage
 
 Sha = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{4,64}$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
+# No surrounding white space (refused, not stripped: a stripped value could break the published limits).
+TRIMMED = r"^\S(?:[\s\S]*\S)?$"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=TRIMMED)]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -25,6 +28,44 @@ Moment = Annotated[datetime, AfterValidator(_aware)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Problem(Strict):
+    """Every refusal but a validation error: what went wrong, in one sentence (never a stack trace)."""
+
+    detail: str
+
+
+def problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description}
+
+
+# Answers every authenticated route may give besides its own (documented so the schema is complete).
+SECURED: dict[int | str, dict[str, Any]] = {
+    401: problem("No API token, or a bad, revoked or expired one"),
+    403: problem("The token lacks the scope this operation needs"),
+    429: problem("Too many requests from this client; see Retry-After"),
+}
+BODY: dict[int | str, dict[str, Any]] = {
+    400: problem("Bad Content-Length"),
+    413: problem("Body over the size limit"),
+}
+# A rule the schema cannot express (an expiry relative to today) answers 422 with a sentence.
+SEMANTIC_422: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "Invalid body: field errors, or a rule over several fields",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/HTTPValidationError"},
+                        {"$ref": "#/components/schemas/Problem"},
+                    ]
+                }
+            }
+        },
+    }
+}
 
 
 class CountsOut(Strict):
@@ -142,9 +183,13 @@ class TriageIn(Strict):
     repository_id: int = Field(ge=1)
     fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     state: Literal["accepted-risk", "false-positive", "fixed", "open"]
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True)]
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=2000, pattern=TRIMMED)]
     expires: date | None = Field(
-        default=None, description="Required when accepting a risk: the day the acceptance lapses."
+        default=None,
+        description=(
+            "Required when accepting a risk, and only then: the day the acceptance lapses, after today "
+            "and at most 366 days ahead."
+        ),
     )
 
 
@@ -245,3 +290,87 @@ def event_record(
         if value:
             record[key] = value
     return "incident", event.opened, record, f"incident:{repository}:{event.id}"[:255]
+
+
+class UserIn(Strict):
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]
+    password: Annotated[str, StringConstraints(min_length=12, max_length=1024)] = Field(
+        description="At least 12 characters; only its argon2 hash is kept."
+    )
+    is_admin: bool = False
+
+
+class UserOut(Strict):
+    id: int
+    username: str
+    is_admin: bool
+    created_at: datetime
+    last_logon_at: datetime | None
+    locked_until: datetime | None
+    disabled_at: datetime | None
+
+    @classmethod
+    def of(cls, u: UserInfo) -> UserOut:
+        return cls(
+            id=u.id,
+            username=u.username,
+            is_admin=u.is_admin,
+            created_at=u.created_at,
+            last_logon_at=u.last_logon_at,
+            locked_until=u.locked_until,
+            disabled_at=u.disabled_at,
+        )
+
+
+class TokenOut(Strict):
+    """A token's record: never its value, which was shown once when it was made."""
+
+    id: int
+    name: str
+    prefix: str
+    scopes: list[Literal["read", "write", "admin"]]
+    username: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, t: TokenInfo) -> TokenOut:
+        return cls(
+            id=t.id,
+            name=t.name,
+            prefix=t.prefix,
+            scopes=[s.value for s in t.scopes],
+            username=t.username,
+            created_at=t.created_at,
+            expires_at=t.expires_at,
+            revoked_at=t.revoked_at,
+        )
+
+
+class DoraMetricOut(Strict):
+    id: str
+    title: str
+    value: float | None
+    unit: str
+    tier: str | None
+    samples: int
+    reason: str | None
+
+
+class DoraRowOut(Strict):
+    repository: str
+    deployments: int = Field(description="Production deployments in the window")
+    incidents: int = Field(description="Incidents opened in the window")
+    reason: str | None = Field(description="Why there are no metrics, when there are none")
+    window_start: datetime | None
+    window_end: datetime | None
+    metrics: list[DoraMetricOut]
+    weekly_deployments: list[int]
+
+
+class DoraOut(Strict):
+    environment: str
+    window_days: int
+    organisation: DoraRowOut
+    repositories: list[DoraRowOut]
