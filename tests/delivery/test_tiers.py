@@ -20,6 +20,49 @@ def test_every_report_has_four_rows_of_four_cells_each_with_a_source() -> None:
                 assert cell.text
 
 
+TRANSCRIPTION = "https://huggingface.co/spaces/rdlf/devops-metrics-interpreter/blob/main/data/benchmarks.json"
+
+
+def test_verification_status_is_stated_per_cell() -> None:
+    for report_id in ("2021", "2023", "2024"):
+        sources = [cell.source for row in reports()[report_id].rows for cell in row.cells]
+        assert len(sources) == 16
+        if report_id == "2021":
+            assert not any("UNVERIFIED" in s for s in sources)
+        elif report_id == "2023":
+            assert all(s.endswith("; UNVERIFIED: the report's table was not found in the searchable "
+                                  "reference copies (see the header)") for s in sources)  # fmt: skip
+        else:
+            assert all(s.endswith(f"; UNVERIFIED against the report (see the header); agrees with the "
+                                  f"third-party transcription {TRANSCRIPTION}") for s in sources)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("report_id", "metric", "texts"),
+    [
+        ("2023", "deployment-frequency", ["On demand", "Between once per day and once per week",
+                                          "Between once per week and once per month",
+                                          "Between once per week and once per month"]),
+        ("2023", "change-failure-rate", ["5%", "10%", "15%", "64%"]),
+        ("2023", "failed-deployment-recovery-time", ["Less than one hour", "Less than one day",
+                                                     "Between one day and one week",
+                                                     "Between one month and six months"]),
+        ("2024", "deployment-frequency", ["On demand", "Between once per day and once per week",
+                                          "Between once per week and once per month",
+                                          "Between once per month and once every six months"]),
+        ("2024", "lead-time", ["Less than one day", "Between one day and one week",
+                               "Between one week and one month", "Between one month and six months"]),
+        ("2024", "change-failure-rate", ["5%", "20%", "10%", "40%"]),
+        ("2024", "failed-deployment-recovery-time", ["Less than one hour", "Less than one day",
+                                                     "Less than one day", "Between one week and one month"]),
+    ],
+)  # fmt: skip
+def test_later_tables_as_transcribed(report_id: str, metric: str, texts: list[str]) -> None:
+    row = reports()[report_id].row(metric)
+    assert row is not None
+    assert [c.text for c in row.cells] == texts
+
+
 def test_the_2021_table_as_quoted_in_the_talk() -> None:
     row = reports()["2021"].row("lead-time")
     assert row is not None

@@ -98,6 +98,17 @@ def test_trunk_json_has_the_hand_computed_figures(
         (shas["merge-b"], 36.0, 1),
         (shas["merge-a"], 8.0, 2),
     ]
+    assert {(b["source"], b["origin"], b["measured_from"]) for b in branches["merged_branches"]} == {
+        ("git", None, "first-commit")
+    }
+    assert (branches["from_merge_commits"], branches["from_pull_requests"]) == (3, 0)
+    assert branches["squash_merges_unmeasured"] == 1
+    assert (doc["path"], doc["path_slice"]) == (None, None)
+    assert doc["sources"] == [
+        "git: 3 merge commit(s) with branch commits (first branch commit → merge)",
+        "no pull-request data: squash and rebase merges are counted, their lifetimes need "
+        "--github/--gitlab or pull_request events",
+    ]
     assert doc["active_branches"] == [
         {
             "name": "stale",
@@ -163,7 +174,9 @@ def test_trunk_terminal_shows_figures_and_verdict(
     result = invoke("trunk", str(repo.root))
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "6 over 64 weekdays: 0.09 per weekday (3 merges, 1 squash, 2 direct)" in out
+    assert "6 over 64 weekdays: 0.09 per weekday (3 merges, 1 squash or rebase, 2 direct)" in out
+    assert "3 (3 from merge commits, 0 from pull requests)" in out
+    assert "source: git: 3 merge commit(s) with branch commits (first branch commit → merge)" in out
     assert "36 h (1.5 days)" in out
     assert "96 h (4.0 days)" in out
     assert "33.33%" in out and "66.67%" in out

@@ -25,6 +25,7 @@ from secloop.delivery.model import (
     Deployment,
     DeploymentSource,
     Incident,
+    PullRequest,
     WorkItem,
     WorkType,
 )
@@ -59,6 +60,16 @@ INCIDENT_LABEL_OPTION = typer.Option(
     "incident", "--incident-label", help="Issues with this label are incidents (API sources)."
 )
 API_PAGES_OPTION = typer.Option(5, "--api-pages", min=1, help="Pages of 100 read per API list, newest first.")
+
+
+def parse_scope(scope: str | None) -> str | None:
+    """The --path value as a path from the repository root ("./a/b/" -> "a/b")."""
+    if scope is None:
+        return None
+    sliced = scope.strip().removeprefix("./").strip("/")
+    if not sliced:
+        raise UsageError("--path: give a directory or file path such as services/api")
+    return sliced
 
 
 def api_events(
@@ -194,9 +205,7 @@ def register(app: typer.Typer) -> None:
         end = parse_moment(until, "--until") if until is not None else None
         repo, cfg = _open(path, config)
         working = parse_working_hours(cfg.working_hours, cfg.working_days, cfg.timezone)
-        sliced = scope.strip().removeprefix("./").strip("/") if scope is not None else None
-        if scope is not None and not sliced:
-            raise UsageError("--path: give a directory or file path such as services/api")
+        sliced = parse_scope(scope)
         options = Options(window_days, failure_window_days, environment, tiers, end, working, sliced)
         extra, described = api_events(repo, github, gitlab, api_url, incident_label, api_pages)
         report = dora(repo, cfg, options, events, extra, described)
@@ -214,21 +223,36 @@ def register(app: typer.Typer) -> None:
         ),
         fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (secloop.trunk/v1)."),
         window_days: int = typer.Option(90, "--window-days", min=1, help="Days of history analysed."),
+        scope: str | None = typer.Option(
+            None,
+            "--path",
+            help="Monorepo slice: only integrations whose commits change something under this path "
+            "(from the repository root), and active branches with such a commit.",
+        ),
         events: Path | None = EVENTS_OPTION,
+        github: str | None = GITHUB_OPTION,
+        gitlab: str | None = GITLAB_OPTION,
+        api_url: str | None = API_URL_OPTION,
+        api_pages: int = API_PAGES_OPTION,
         config: Path | None = CONFIG_OPTION,
     ) -> None:
         """Trunk-based development: integrations per weekday, branch lifetimes, active branches.
 
         The window ends at the newest event (as for `secloop dora`). A merged branch lived from its
-        first commit not reachable from the trunk to the merge; thresholds from
+        first commit not reachable from the trunk to the merge. Squash and rebase merges are measured
+        from pull requests (--github / --gitlab, or pull_request events): first commit (else
+        creation) to merge; git alone only counts them. The report names its sources. Thresholds from
         trunkbaseddevelopment.com give the verdict.
 
         Exit codes: 0 measured (or nothing to measure, with the reason); 2 usage or input error.
         """
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        sliced = parse_scope(scope)
         repo, cfg = _open(path, config)
-        report = trunk_report(load_sources(repo, cfg, events), window_days)
+        extra, described = api_events(repo, github, gitlab, api_url, "incident", api_pages)
+        sources = load_sources(repo, cfg, events, extra, described)
+        report = trunk_report(sources, window_days, sliced)
         if fmt == "json":
             typer.echo(render_trunk_json(report, repo.root.name), nl=False)
         else:
@@ -286,7 +310,7 @@ def register(app: typer.Typer) -> None:
     register_import(events_app)
 
     def _append(
-        repo: Repo, config: Config, events: Path | None, event: Deployment | Incident | WorkItem
+        repo: Repo, config: Config, events: Path | None, event: Deployment | Incident | WorkItem | PullRequest
     ) -> None:
         target = _events_path(repo, config, events)
         line = append_event(target, event)
@@ -381,3 +405,63 @@ def register(app: typer.Typer) -> None:
             str(_events_path(repo, cfg, events)),
         )
         _append(repo, cfg, events, item)
+
+    @record_app.command("pull-request")
+    def record_pull_request(
+        path: Path = typer.Argument(Path("."), help="Repository."),
+        number: int = typer.Option(..., "--number", help="Pull (merge) request number, e.g. 12."),
+        created: str | None = typer.Option(
+            None, "--created", help="When it was opened (ISO 8601; default: now)."
+        ),
+        merged: str | None = typer.Option(None, "--merged", help="When it was merged (ISO 8601)."),
+        first_review: str | None = typer.Option(
+            None, "--first-review", help="When someone other than the author first reviewed it (ISO 8601)."
+        ),
+        first_commit: str | None = typer.Option(
+            None, "--first-commit", help="When its branch's first commit was made (ISO 8601)."
+        ),
+        additions: int | None = typer.Option(None, "--additions", help="Lines added."),
+        deletions: int | None = typer.Option(None, "--deletions", help="Lines removed."),
+        author: str | None = typer.Option(None, "--author", help="Who opened it."),
+        reviewers: list[str] = typer.Option(
+            [], "--reviewer", help="Someone other than the author who reviewed it (repeatable)."
+        ),
+        merge_sha: str | None = typer.Option(
+            None, "--merge-sha", help="The commit that landed it on the trunk (merge, squash or rebase)."
+        ),
+        title: str | None = typer.Option(None, "--title", help="Its title."),
+        events: Path | None = EVENTS_OPTION,
+        config: Path | None = CONFIG_OPTION,
+    ) -> None:
+        """Record a pull (merge) request in the events file (read by secloop review and secloop trunk)."""
+        if number <= 0:
+            raise UsageError(f"--number: {number} is not a positive whole number", hint="e.g. --number 12")
+        for option, count in (("--additions", additions), ("--deletions", deletions)):
+            if count is not None and count < 0:
+                raise UsageError(f"{option}: {count} is not a number of lines (0 or more)")
+        repo, cfg = _open(path, config)
+        opened = parse_moment(created, "--created") if created else _now()
+        landed = parse_moment(merged, "--merged") if merged else None
+        review = parse_moment(first_review, "--first-review") if first_review else None
+        first = parse_moment(first_commit, "--first-commit") if first_commit else None
+        for option, moment in (("--merged", landed), ("--first-review", review)):
+            if moment is not None and moment < opened:
+                raise UsageError(f"{option} is before --created")
+        if landed is not None and first is not None and landed < first:
+            raise UsageError("--merged is before --first-commit")
+        sha = _commit(repo, merge_sha, "--merge-sha") if merge_sha else None
+        pull = PullRequest(
+            number=number,
+            created=opened,
+            merged=landed,
+            first_review=review,
+            additions=additions,
+            deletions=deletions,
+            author=author,
+            reviewers=tuple(reviewers),
+            merge_sha=sha,
+            origin=str(_events_path(repo, cfg, events)),
+            title=title,
+            first_commit=first,
+        )
+        _append(repo, cfg, events, pull)

@@ -16,6 +16,7 @@ from secloop.cli.dora import (
     GITLAB_OPTION,
     _open,
     api_events,
+    parse_scope,
 )
 from secloop.cli.options import CONFIG_OPTION
 from secloop.core.errors import UsageError
@@ -34,6 +35,12 @@ def register(app: typer.Typer) -> None:
         ),
         fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (secloop.review/v1)."),
         window_days: int = typer.Option(90, "--window-days", min=1, help="Days of history analysed."),
+        scope: str | None = typer.Option(
+            None,
+            "--path",
+            help="Monorepo slice: only changes whose commits change something under this path (from "
+            "the repository root); a pull request counts when its trunk commit is found.",
+        ),
         events: Path | None = EVENTS_OPTION,
         github: str | None = GITHUB_OPTION,
         gitlab: str | None = GITLAB_OPTION,
@@ -54,9 +61,10 @@ def register(app: typer.Typer) -> None:
         from secloop.delivery.review_render import render_review_json, render_review_terminal
 
         _check(fmt)
+        sliced = parse_scope(scope)
         repo, cfg = _open(path, config)
         extra, described = api_events(repo, github, gitlab, api_url, "incident", api_pages)
-        report = review_report(load_sources(repo, cfg, events, extra, described), window_days)
+        report = review_report(load_sources(repo, cfg, events, extra, described), window_days, sliced)
         if fmt == "json":
             typer.echo(render_review_json(report, repo.root.name), nl=False)
         else:

@@ -8,7 +8,8 @@ One JSON object a line, each with a "type":
      "severity": "high", "title": "…"}
     {"type": "work_item", "id": "PROJ-7", "work_type": "risk", "created": "…", "started": "…", "done": "…"}
     {"type": "pull_request", "number": 12, "created": "…", "first_review": "…", "merged": "…",
-     "additions": 40, "deletions": 8, "author": "alice", "reviewers": ["bob"], "merge_sha": "…"}
+     "additions": 40, "deletions": 8, "author": "alice", "reviewers": ["bob"], "merge_sha": "…",
+     "first_commit": "…"}
 
 A malformed line costs only that line: met while assessing it is a Skipped (file:line:column); in a
 file given explicitly it is an InputError (exit 2) with the place and a hint.
@@ -51,7 +52,17 @@ _FIELDS: Mapping[str, tuple[set[str], set[str]]] = {  # type: (required, optiona
     "work_item": ({"id", "work_type", "created"}, {"started", "done", "title"}),
     "pull_request": (
         {"number", "created"},
-        {"merged", "first_review", "additions", "deletions", "author", "reviewers", "merge_sha", "title"},
+        {
+            "merged",
+            "first_review",
+            "first_commit",
+            "additions",
+            "deletions",
+            "author",
+            "reviewers",
+            "merge_sha",
+            "title",
+        },
     ),
 }
 _EXAMPLE = {
@@ -217,6 +228,9 @@ def _pull_request(data: Mapping[str, Any], origin: str) -> PullRequest:
     for key, moment in (("merged", merged), ("first_review", review)):
         if moment is not None and moment < created:
             raise _Bad(f"'{key}' is before 'created'", key)
+    first = _optional_time(data, "first_commit")
+    if first is not None and merged is not None and merged < first:
+        raise _Bad("'merged' is before 'first_commit'", "merged")
     reviewers = data.get("reviewers", [])
     if not isinstance(reviewers, list) or not all(isinstance(r, str) and r.strip() for r in reviewers):
         raise _Bad("'reviewers' must be a list of names", "reviewers", '"reviewers": ["bob"]')
@@ -232,6 +246,7 @@ def _pull_request(data: Mapping[str, Any], origin: str) -> PullRequest:
         merge_sha=_sha(data, "merge_sha"),
         origin=origin,
         title=_text(data, "title"),
+        first_commit=first,
     )
 
 
@@ -352,6 +367,7 @@ def to_record(event: Event) -> dict[str, Any]:
             "reviewers": list(event.reviewers) or None,
             "merge_sha": event.merge_sha,
             "title": event.title,
+            "first_commit": _iso(event.first_commit) if event.first_commit else None,
         }
     else:
         data = {

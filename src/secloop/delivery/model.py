@@ -124,6 +124,7 @@ class PullRequest:
     merge_sha: str | None
     origin: str
     title: str | None = None
+    first_commit: datetime | None = None  # the branch's first commit, when the source knows it
 
     @property
     def size(self) -> int | None:

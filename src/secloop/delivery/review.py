@@ -12,6 +12,10 @@ from the best source there is, and the report says which:
    branch's first commit to the merge). Sizes from git are the diff against the first parent, which
    needs file contents (not available in a blobless clone).
 
+With a path (monorepo slice) only the changes whose commits change something under it count: a
+pull request through its trunk commit (its merge sha, else the trunk commit whose subject names its
+number); one that cannot be placed on the trunk is left out and counted.
+
 Windows end at the newest event, as for `secloop dora`. Size buckets follow Google's engineering
 practices ("Small CLs": about 100 lines is usually reasonable, 1000 usually too large) and the
 SmartBear/Cisco review study (defect finding drops beyond 200–400 lines).
@@ -31,6 +35,7 @@ from secloop.delivery.graph import first_parent_chain, merged_in
 from secloop.delivery.metrics import hours, p90
 from secloop.delivery.model import PullRequest, Window
 from secloop.delivery.sources import Sources
+from secloop.delivery.trunk import describe_slice, path_commits, touches, trunk_commits
 
 BUCKETS = ((50, "0-50"), (200, "51-200"), (400, "201-400"), (1000, "401-1000"), (None, "1001+"))
 SMALL = 400  # lines changed: the most a reviewer reads well in one sitting (SmartBear/Cisco study)
@@ -67,6 +72,9 @@ class ReviewReport:
     changes: tuple[Change, ...] = ()
     reason: str | None = None
     size_note: str | None = None
+    path: str | None = None
+    slice_note: str | None = None
+    unplaced: tuple[str, ...] = ()  # pull requests a path slice could not place on the trunk
 
     @property
     def sizes(self) -> tuple[tuple[str, int], ...]:
@@ -124,9 +132,17 @@ def _end(sources: Sources) -> datetime | None:
     return max(moments) if moments else None
 
 
-def review_report(sources: Sources, window_days: int = 90) -> ReviewReport:
-    """Review flow over the window, from pull requests when there are any, else from git."""
+def review_report(sources: Sources, window_days: int = 90, path: str | None = None) -> ReviewReport:
+    """Review flow over the window, from pull requests when there are any, else from git.
+
+    ``path``: only the changes touching it (see the module's docstring).
+    """
     end = _end(sources)
+    head = sources.git.head if sources.git.is_git else None
+    scope = _Scope(sources, head, path) if path and head is not None else None
+    slice_note = scope.note if scope is not None else None
+    if path and scope is None:
+        slice_note = f"path {path}: slicing needs git history; no change counts"
     if sources.pull_requests:
         api = any(p.origin.startswith(("github ", "gitlab ")) for p in sources.pull_requests)
         basis = "api" if api else "events"
@@ -137,21 +153,58 @@ def review_report(sources: Sources, window_days: int = 90) -> ReviewReport:
         )
         assert end is not None
         window = Window.ending(end, window_days)
-        changes = tuple(_from_pull(p) for p in sources.pull_requests if p.merged and p.merged in window)
+        merged = [p for p in sources.pull_requests if p.merged and p.merged in window]
+        unplaced: list[str] = []
+        if path:
+            kept = []
+            for pull in merged:
+                placed = scope.place(pull) if scope is not None else None
+                if placed is None:
+                    unplaced.append(f"#{pull.number}")
+                elif scope is not None and scope.keeps(placed):
+                    kept.append(pull)
+            merged = kept
+        changes = tuple(_from_pull(p) for p in merged)
         reason = None if changes else f"no pull request merged in the {window_days}-day window"
-        return ReviewReport(basis, note, window, window_days, changes, reason)
+        if path and not changes:
+            reason = f"no pull request merged in the {window_days}-day window touches {path}"
+        return ReviewReport(
+            basis, note, window, window_days, changes, reason, None, path, slice_note, tuple(unplaced)
+        )
     note = (
         "git alone (no pull request data): trunk commits are the changes, review evidence is a "
         "Reviewed-by/Approved-by trailer naming someone else"
     )
-    head = sources.git.head
-    if not sources.git.is_git or head is None or end is None:
+    if head is None or end is None:
         reason = "no pull request data and no git history"
-        return ReviewReport("git", note, None, window_days, reason=reason)
+        return ReviewReport("git", note, None, window_days, reason=reason, path=path, slice_note=slice_note)
     window = Window.ending(end, window_days)
-    changes, size_note = _from_git(sources, head, window)
+    changes, size_note = _from_git(sources, head, window, scope)
     reason = None if changes else f"no commit reached the trunk in the {window_days}-day window"
-    return ReviewReport("git", note, window, window_days, changes, reason, size_note)
+    if path and not changes:
+        reason = f"no commit touching {path} reached the trunk in the {window_days}-day window"
+    return ReviewReport("git", note, window, window_days, changes, reason, size_note, path, slice_note)
+
+
+class _Scope:
+    """A path slice over the trunk: which trunk commits touch it, and where each pull request landed."""
+
+    def __init__(self, sources: Sources, head: str, path: str) -> None:
+        history = sources.history
+        start = history.find(head)
+        self.history = history
+        self.chain = first_parent_chain(history, start) if start is not None else []
+        self.brought = merged_in(history, self.chain)
+        self.numbers = trunk_commits(history, self.chain)
+        self.commits = path_commits(sources, head, path)
+        self.note = describe_slice(sources, path, self.commits, "the changes touching it")
+
+    def place(self, pull: PullRequest) -> int | None:
+        found = self.history.find(pull.merge_sha) if pull.merge_sha else None
+        return found if found is not None else self.numbers.get(pull.number)
+
+    def keeps(self, commit: int) -> bool:
+        return touches(self.history, commit, self.brought, self.commits)
 
 
 def _from_pull(pull: PullRequest) -> Change:
@@ -181,7 +234,9 @@ def _reviewed(author: str, email: str, body: str) -> bool:
     return False
 
 
-def _from_git(sources: Sources, head: str, window: Window) -> tuple[tuple[Change, ...], str | None]:
+def _from_git(
+    sources: Sources, head: str, window: Window, scope: _Scope | None = None
+) -> tuple[tuple[Change, ...], str | None]:
     history = sources.history
     start = history.find(head)
     if start is None:
@@ -189,6 +244,8 @@ def _from_git(sources: Sources, head: str, window: Window) -> tuple[tuple[Change
     chain = first_parent_chain(history, start)
     lower, upper = int(window.start.timestamp()), int(window.end.timestamp())
     recent = [c for c in chain if lower < history.committed[c] <= upper]
+    if scope is not None:
+        recent = [c for c in recent if scope.keeps(c)]
     if not recent:
         return (), None
     shas = [history.shas[c] for c in recent]

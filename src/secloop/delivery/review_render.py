@@ -52,6 +52,9 @@ def review_document(report: ReviewReport, target: str) -> dict[str, Any]:
         if window is None
         else {"start": _iso(window.start), "end": _iso(window.end), "days": report.window_days},
         "reason": report.reason,
+        "path": report.path,
+        "path_slice": report.slice_note,
+        "unplaced_pull_requests": list(report.unplaced),
         "definitions": DEFINITIONS,
         "changes": len(report.changes),
         "size": {
@@ -96,6 +99,15 @@ def render_review_terminal(report: ReviewReport, target: str, console: Console) 
         ),
         Text(f"basis: {report.note}", style="dim"),
     ]
+    if report.slice_note:
+        parts.append(Text(report.slice_note))
+    if report.unplaced:
+        parts.append(
+            Text(
+                f"left out of the slice, not found on the trunk: {', '.join(report.unplaced)}",
+                style="yellow",
+            )
+        )
     if report.reason:
         parts.append(Text(report.reason, style="yellow"))
     if report.changes:

@@ -64,6 +64,9 @@ def trunk_document(report: TrunkReport, target: str) -> dict[str, Any]:
             "source": TRUNK_SOURCE,
         },
         "verdict": {"status": report.status.value, "summary": report.summary},
+        "path": report.path,
+        "path_slice": report.slice_note,
+        "sources": list(report.basis),
         "shallow": report.truncated,
         "integrations": None,
         "branches": None,
@@ -82,6 +85,9 @@ def trunk_document(report: TrunkReport, target: str) -> dict[str, Any]:
     }
     document["branches"] = {
         "merged": len(stats.branches),
+        "from_merge_commits": stats.from_git,
+        "from_pull_requests": stats.from_pulls,
+        "squash_merges_unmeasured": stats.unmeasured,
         "lifetime_hours": {
             "median": None if stats.median_hours is None else round(stats.median_hours, 2),
             "p90": stats.p90_hours,
@@ -90,7 +96,15 @@ def trunk_document(report: TrunkReport, target: str) -> dict[str, Any]:
         "within_1_day_percent": _percent(stats.share_within(24)),
         "within_2_days_percent": _percent(stats.share_within(48)),
         "merged_branches": [
-            {"merge": b.merge, "subject": b.subject, "hours": b.hours, "commits": b.commits}
+            {
+                "merge": b.merge,
+                "subject": b.subject,
+                "hours": b.hours,
+                "commits": b.commits,
+                "source": b.source,
+                "origin": b.origin,
+                "measured_from": b.start,
+            }
             for b in stats.branches
         ],
     }
@@ -135,10 +149,14 @@ def render_trunk_terminal(report: TrunkReport, target: str, console: Console) ->
         table.add_row(
             "integrations to trunk",
             f"{stats.integrations} over {stats.weekdays} weekdays: {stats.per_weekday:.2f} per weekday "
-            f"({stats.integrations - stats.squashes - stats.direct} merges, {stats.squashes} squash, "
-            f"{stats.direct} direct)",
+            f"({stats.integrations - stats.squashes - stats.direct} merges, {stats.squashes} squash or "
+            f"rebase, {stats.direct} direct)",
         )
-        table.add_row("merged branches", str(len(stats.branches)))
+        table.add_row(
+            "merged branches",
+            f"{len(stats.branches)} ({stats.from_git} from merge commits, "
+            f"{stats.from_pulls} from pull requests)",
+        )
         table.add_row("branch lifetime median", _hours(stats.median_hours))
         table.add_row("branch lifetime p90", _hours(stats.p90_hours))
         table.add_row("branch lifetime max", _hours(stats.max_hours))
@@ -147,8 +165,12 @@ def render_trunk_terminal(report: TrunkReport, target: str, console: Console) ->
             table.add_row(f"branches living {label}", "—" if share is None else f"{share:g}%")
         table.add_row("active branches", str(len(report.active)))
         parts.append(table)
+    if report.slice_note:
+        parts.append(Text(report.slice_note))
     style = _VERDICT_STYLE.get(report.status, "yellow")
     parts.append(Text(f"verdict: {report.status.value}: {report.summary}", style=style))
+    for line in report.basis:
+        parts.append(Text(f"source: {line}", style="dim"))
     parts.append(Text(THRESHOLDS, style="dim"))
     console.print(Panel(Group(*parts), title="Trunk-based development", title_align="left"))
     if report.active:
