@@ -215,3 +215,40 @@ def test_toggles_are_stored_on_postgres(pg_url: Callable[[], str]) -> None:
     }
     with pytest.raises(StopIteration):
         next(again)
+
+
+def test_two_server_processes_share_toggles_through_the_database(tmp_path: Path) -> None:
+    import asyncio
+
+    from secloop.server import flags as flag_service
+
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    first, second = start(url, flags_file=str(FLAGS)), start(url, flags_file=str(FLAGS))
+    a, b = next(first), next(second)
+    body = {"environment": "default", "enabled": False}
+    assert (
+        a.client.post(f"/api/v1/flags/{KILL}/toggle", json=body, headers=a.auth("write")).status_code == 200
+    )
+    # a GET on the other process reads the stored toggle
+    document = b.client.get("/api/v1/flags", headers=b.auth("read")).json()
+    assert document["toggles"] == {"default": {KILL: False}}
+
+    # a subscriber of the other process gets the push within SYNC_SECONDS
+    service_a = flag_service.FlagService.from_file(FLAGS, a.state.engine)
+    service_b = flag_service.FlagService.from_file(FLAGS, b.state.engine)
+
+    async def watch() -> dict[str, dict[str, bool]]:
+        queue = service_b.subscribe()
+        await queue.get()  # the document at subscription
+        service_a.store(a.state.accounts, KILL, "default", True, "test", "127.0.0.1")
+        service_a.toggle(KILL, "default", True)
+        message = await asyncio.wait_for(queue.get(), flag_service.SYNC_SECONDS * 6)
+        service_b.unsubscribe(queue)
+        data = next(line[6:] for line in message.splitlines() if line.startswith("data: "))
+        toggles: dict[str, dict[str, bool]] = json.loads(data)["toggles"]
+        return toggles
+
+    assert asyncio.run(watch()) == {"default": {KILL: True}}
+    for generator in (first, second):
+        with pytest.raises(StopIteration):
+            next(generator)

@@ -3,8 +3,9 @@
 Clients evaluate locally (the document carries the flags file's text and the toggles), poll with
 If-None-Match, or hold `/api/v1/flags/stream` open: every toggle is pushed to each subscriber at once,
 which is how a kill switch reaches every client within a second. A toggle is stored (table
-flag_toggles) in the transaction that writes its audit row, so it survives a restart; the push goes
-to the subscribers of this process: serve flags with one worker (see docs/commands/flags.md).
+flag_toggles) in the transaction that writes its audit row, so it survives a restart. With several
+server processes each one re-reads the stored toggles every SYNC_SECONDS while it has subscribers
+(and on every GET), and pushes what another process changed: the database is the one shared truth.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from secloop.store.models import FlagToggleRow
 
 router = APIRouter(prefix="/api/v1/flags", tags=["flags"])
 HEARTBEAT_SECONDS = 15.0
+SYNC_SECONDS = 0.5  # how often a process with subscribers looks for toggles taken by another process
 FlagName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
 
 
@@ -50,18 +52,41 @@ class FlagService:
         self.flags = flags
         self.text = text
         self.db = db
-        self.toggles: dict[str, dict[str, bool]] = {}
-        if db is not None:
-            with Session(db) as session:
-                for row in session.scalars(select(FlagToggleRow).order_by(FlagToggleRow.id)):
-                    flag = flags.by_name.get(row.flag)
-                    # a toggle of a flag or environment no longer in the file is kept but not applied
-                    if flag is not None and flag.environment(row.environment) is not None:
-                        self.toggles.setdefault(row.environment, {})[row.flag] = row.enabled
+        self.toggles: dict[str, dict[str, bool]] = self._stored() if db is not None else {}
         self.revision = 1
         self._lock = threading.Lock()
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[str]]] = set()
+        self._sync: asyncio.Task[None] | None = None
         self._document = self._build()
+
+    def _stored(self) -> dict[str, dict[str, bool]]:
+        toggles: dict[str, dict[str, bool]] = {}
+        assert self.db is not None
+        with Session(self.db) as session:
+            for row in session.scalars(select(FlagToggleRow).order_by(FlagToggleRow.id)):
+                flag = self.flags.by_name.get(row.flag)
+                # a toggle of a flag or environment no longer in the file is kept but not applied
+                if flag is not None and flag.environment(row.environment) is not None:
+                    toggles.setdefault(row.environment, {})[row.flag] = row.enabled
+        return toggles
+
+    def refresh(self) -> bool:
+        """Take the toggles another process stored; push them when they changed. True if they did."""
+        if self.db is None:
+            return False
+        stored = self._stored()
+        with self._lock:
+            if stored == self.toggles:
+                return False
+            self.toggles = stored
+        self._publish()
+        return True
+
+    async def _sync_loop(self) -> None:
+        while self._subscribers:
+            await asyncio.sleep(SYNC_SECONDS)
+            await run_in_threadpool(self.refresh)
+        self._sync = None
 
     @classmethod
     def from_file(cls, path: Path, db: Engine | None = None) -> FlagService:
@@ -142,10 +167,14 @@ class FlagService:
         """Set a toggle and push the new document to every subscriber."""
         with self._lock:
             self.toggles.setdefault(environment, {})[name] = enabled
+        self._publish()
+
+    def _publish(self) -> None:
+        with self._lock:
             self.revision += 1
             self._document = self._build()
             subscribers = list(self._subscribers)
-        message = _event("flags", self._document[0], self.revision)
+            message = _event("flags", self._document[0], self.revision)
         for loop, queue in subscribers:
             loop.call_soon_threadsafe(queue.put_nowait, message)
 
@@ -154,6 +183,8 @@ class FlagService:
         with self._lock:
             self._subscribers.add((asyncio.get_running_loop(), queue))
             queue.put_nowait(_event("flags", self._document[0], self.revision))
+        if self.db is not None and self._sync is None:
+            self._sync = asyncio.get_running_loop().create_task(self._sync_loop())
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[str]) -> None:
@@ -188,6 +219,7 @@ def service_of(request: Request) -> FlagService:
 @router.get("", summary="The flags file and its toggles, for clients that evaluate locally (ETag)")
 def list_flags(request: Request, _who: Principal = Depends(READ)) -> Response:
     service = service_of(request)
+    service.refresh()
     body, etag = service.document()
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
