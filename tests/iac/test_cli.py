@@ -111,3 +111,67 @@ def test_include_fixtures(tmp_path: Path) -> None:
     assert [(f["rule"], f["locations"][0]["path"]) for f in findings] == [
         ("IAC-DOCKER-ROOT-USER", "tests/fixtures/Dockerfile")
     ]
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "HOME": str(root),
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args], cwd=root, check=True, env=env, capture_output=True
+    )
+
+
+OPEN_SG = """
+resource "aws_security_group" "{name}" {{
+  ingress {{
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }}
+}}
+"""
+
+
+def test_since_fails_only_on_findings_new_since_the_revision(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    write(root, {"main.tf": OPEN_SG.format(name="old")})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "old")
+    # the old problem moves down two lines; unchanged, it does not fail the gate
+    (root / "main.tf").write_text("# moved\n\n" + OPEN_SG.format(name="old"))
+    unchanged = run_cli(["scan", "iac", str(root), "--since", "HEAD", "-f", "json"])
+    assert unchanged.code == 0
+    findings = json.loads(unchanged.stdout)["practices"][0]["findings"]
+    assert {(f["rule"], f["baseline_state"]) for f in findings} == {("IAC-AWS-SG-OPEN-SSH", "unchanged")}
+    # a new one does
+    (root / "new.tf").write_text(OPEN_SG.format(name="new"))
+    new = run_cli(["scan", "iac", str(root), "--since", "HEAD", "-f", "json"])
+    assert new.code == 1
+    states = sorted(
+        (f["locations"][0]["path"], f["baseline_state"])
+        for f in json.loads(new.stdout)["practices"][0]["findings"]
+        if f["rule"] == "IAC-AWS-SG-OPEN-SSH"
+    )
+    assert states == [("main.tf", "unchanged"), ("new.tf", "new")]
+    assert run_cli(["scan", "iac", str(root)]).code == 1
+
+
+def test_since_needs_a_known_revision_in_a_git_repository(tmp_path: Path) -> None:
+    root = write(tmp_path / "r", {"main.tf": OPEN_SG.format(name="x")})
+    not_git = run_cli(["scan", "iac", str(root), "--since", "HEAD"])
+    assert not_git.code == 2 and "--since needs a git repository" in not_git.stderr
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "x")
+    unknown = run_cli(["scan", "iac", str(root), "--since", "no-such-branch"])
+    assert unknown.code == 2 and "--since no-such-branch: not a commit of the repository" in unknown.stderr

@@ -94,6 +94,29 @@ def assessment_of(prepared: Prepared, result: PracticeResult, today: date | None
     )
 
 
+def _with_findings_at(prepared: Prepared, ref: str, include_fixtures: bool) -> Prepared:
+    """`prepared` whose baseline also holds the findings the repository had at `ref`: fingerprints
+    carry no line numbers, so a finding REF already had stays "unchanged" wherever it moved."""
+    import tempfile
+    from dataclasses import replace
+
+    from secloop.core.baseline import Baseline
+    from secloop.iac.scan import scan_iac
+    from secloop.sources.repo import Repo
+    from secloop.sources.revisions import export_tree, resolve_commit
+
+    if not prepared.repo.is_git:
+        raise UsageError("--since needs a git repository", hint=f"{prepared.repo.root} is not one")
+    commit = resolve_commit(prepared.repo.root, ref)
+    with tempfile.TemporaryDirectory(prefix="secloop-since-") as tmp:
+        export_tree(prepared.repo.root, commit, Path(tmp))
+        then = scan_iac(Repo(Path(tmp), exclude=prepared.config.exclude), include_fixtures=include_fixtures)
+    entries = {e.fingerprint: e for e in Baseline.from_findings(then.findings).entries}
+    if prepared.baseline is not None:
+        entries.update({e.fingerprint: e for e in prepared.baseline.entries})
+    return replace(prepared, baseline=Baseline(tuple(entries.values())))
+
+
 def register_scan(scan: typer.Typer) -> None:
     @scan.command("iac")
     def iac_command(
@@ -113,6 +136,12 @@ def register_scan(scan: typer.Typer) -> None:
             False,
             "--include-fixtures",
             help="Also check files under test, fixture, example and docs folders.",
+        ),
+        since: str | None = typer.Option(
+            None,
+            "--since",
+            help="Only findings new since this git revision fail the gate (the ones REF had are "
+            "reported as unchanged).",
         ),
         checkov: bool = typer.Option(
             False,
@@ -136,6 +165,8 @@ def register_scan(scan: typer.Typer) -> None:
         check_fail_on(fail_on)
         prepared = prepare(path, config, use_baseline=not no_baseline)
         prepared = with_fail_on(prepared, fail_on)
+        if since is not None:
+            prepared = _with_findings_at(prepared, since, include_fixtures)
         scan = scan_iac(prepared.repo, include_fixtures=include_fixtures)
         if checkov:
             from secloop.iac.checkov import with_checkov
