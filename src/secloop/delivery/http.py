@@ -84,7 +84,7 @@ class Client:
         request = urllib.request.Request(url, headers=headers, method="GET")  # noqa: S310 (scheme checked)
         self.requests += 1
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (http(s) base only)
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310  # nosec B310: http(s) base only
                 raw = response.read()
                 etag = response.headers.get("ETag")
                 link = response.headers.get("Link") or ""

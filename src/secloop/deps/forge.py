@@ -27,7 +27,7 @@ from secloop.deps.cache import HostCache, cache_file
 from secloop.deps.registry import ONLINE_ENV, Missing, default_cache_dir, without_credentials
 
 GITHUB_API_URL = "https://api.github.com"
-TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the variable name, not a token
+TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105  # nosec B105: the variable name, not a token
 CACHE_FORMAT = 1
 _USER_AGENT = "secloop-deps (+https://github.com/secloop/secloop)"
 _NAME = r"[A-Za-z0-9_.-]+"
