@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -66,3 +67,9 @@ def run_cli(args: list[str]) -> Outcome:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_result_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty IaC result cache (tests of the cache reuse one on purpose)."""
+    monkeypatch.setenv("SECLOOP_CACHE_DIR", str(tmp_path_factory.mktemp("iac-cache")))

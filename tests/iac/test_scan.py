@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -209,3 +210,48 @@ def test_a_scan_makes_no_network_attempt(monkeypatch: pytest.MonkeyPatch) -> Non
         for rule, path, line, severity in found
     }
     assert attempts == []
+
+
+def test_a_rescan_checks_only_units_whose_files_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a", {"main.tf": SG})
+    write(tmp_path / "b", {"main.tf": SG.replace("ssh", "admin")})
+    calls: list[int] = []
+    real = engine.run_unit
+
+    def counting(files: object) -> object:
+        calls.append(1)
+        return real(files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_module, "run_unit", counting)
+    first = scan_dir(tmp_path)
+    assert len(calls) == 2
+    again = scan_dir(tmp_path)
+    assert len(calls) == 2  # both units from the cache
+    assert rows(again) == rows(first) and [f.fingerprint for f in again.findings] == [
+        f.fingerprint for f in first.findings
+    ]
+    (tmp_path / "b" / "main.tf").write_text(SG.replace("ssh", "other"))
+    changed = scan_dir(tmp_path)
+    assert len(calls) == 3  # only b was checked again
+    assert {r.address for r in changed.resources} == {"aws_security_group.ssh", "aws_security_group.other"}
+    # a copy of a cached unit in another folder reuses its result with its own paths
+    write(tmp_path / "c" / "d", {"main.tf": SG})
+    copied = scan_dir(tmp_path)
+    assert len(calls) == 3
+    assert ("IAC-AWS-SG-OPEN-SSH", "c/d/main.tf", 2, "high") in rows(copied)
+    assert len(scan_iac(Repo(tmp_path), cache=False).findings) == len(copied.findings)
+    assert len(calls) == 5  # without the cache: the two distinct units again
+
+
+def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
+    from secloop.core.cachedir import cache_root
+
+    write(tmp_path / "r", {"main.tf": SG})
+    first = scan_dir(tmp_path / "r")
+    entries = list((cache_root() / "iac").rglob("*.json"))
+    assert len(entries) == 1
+    entries[0].write_text("{not json")
+    assert rows(scan_dir(tmp_path / "r")) == rows(first)
+    assert json.loads(entries[0].read_text())["findings"][0][0] == "IAC-AWS-SG-OPEN-SSH"

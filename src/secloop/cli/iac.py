@@ -137,6 +137,9 @@ def register_scan(scan: typer.Typer) -> None:
             "--include-fixtures",
             help="Also check files under test, fixture, example and docs folders.",
         ),
+        no_cache: bool = typer.Option(
+            False, "--no-cache", help="Check every file again instead of reusing unchanged results."
+        ),
         since: str | None = typer.Option(
             None,
             "--since",
@@ -167,7 +170,7 @@ def register_scan(scan: typer.Typer) -> None:
         prepared = with_fail_on(prepared, fail_on)
         if since is not None:
             prepared = _with_findings_at(prepared, since, include_fixtures)
-        scan = scan_iac(prepared.repo, include_fixtures=include_fixtures)
+        scan = scan_iac(prepared.repo, include_fixtures=include_fixtures, cache=not no_cache)
         if checkov:
             from secloop.iac.checkov import with_checkov
 

@@ -2,7 +2,8 @@
 
 Work is done once per distinct content: units (see `engine`) whose files are byte-identical up to
 their folder (copies of a module, vendored examples) are checked once and their findings moved to
-each copy. Large scans spread units over worker processes, one per core.
+each copy, and a unit checked by an earlier run with the same engine comes from the cache
+(`secloop.iac.cache`). Large scans spread units over worker processes, one per core.
 """
 
 from __future__ import annotations
@@ -142,6 +143,18 @@ def _moved(path: str, source: str, target: str) -> str:
     return f"{target}/{rel}" if target else rel
 
 
+def _rerooted(result: UnitResult, source: str, target: str) -> UnitResult:
+    """The result with every path moved from the unit folder `source` to `target`."""
+    if source == target:
+        return result
+    return UnitResult(
+        findings=tuple(replace(f, path=_moved(f.path, source, target)) for f in result.findings),
+        skipped=tuple(replace(s, path=_moved(s.path, source, target)) for s in result.skipped),
+        resources=tuple(replace(r, path=_moved(r.path, source, target)) for r in result.resources),
+        files=tuple((_moved(p, source, target), fw) for p, fw in result.files),
+    )
+
+
 def _finding(raw: RawFinding, path: str) -> Finding:
     return Finding(
         rule_id=raw.rule_id,
@@ -159,13 +172,26 @@ def _finding(raw: RawFinding, path: str) -> Finding:
     )
 
 
-def scan_iac(repo: Repo, *, include_fixtures: bool = False, workers: int | None = None) -> IacScan:
+def scan_iac(
+    repo: Repo, *, include_fixtures: bool = False, workers: int | None = None, cache: bool = True
+) -> IacScan:
     units, skipped = plan(repo, include_fixtures=include_fixtures)
     first: dict[str, Unit] = {}
     for unit in units:
         first.setdefault(unit.digest, unit)
-    distinct = list(first.values())
-    results = dict(zip((u.digest for u in distinct), _run_all(distinct, workers), strict=True))
+    results: dict[str, UnitResult] = {}
+    if cache:
+        from secloop.iac import cache as stored
+
+        for digest, unit in first.items():
+            hit = stored.load(digest)
+            if hit is not None:  # kept relative to its unit's folder, which may differ today
+                results[digest] = _rerooted(hit, "", unit.root)
+    todo = [u for u in first.values() if u.digest not in results]
+    for unit, result in zip(todo, _run_all(todo, workers), strict=True):
+        results[unit.digest] = result
+        if cache:
+            stored.store(unit.digest, _rerooted(result, unit.root, ""))
     findings: list[Finding] = []
     refs: list[ResourceRef] = []
     files: list[tuple[str, Framework]] = []
