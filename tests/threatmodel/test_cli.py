@@ -252,11 +252,11 @@ def test_generated_tests_collect_and_run_against_a_server(invoke: Invoke, tmp_pa
     assert result.exit_code == 0, result.output
     assert (
         result.output.splitlines()[-1]
-        == "4 test(s) for 4 of 6 threat(s) (67%); 1 expected to fail while their threat is open; "
+        == "6 test(s) for 6 of 6 threat(s) (100%); 3 expected to fail while their threat is open; "
         "0 testable threat(s) without a test"
     )
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["conftest.py", "test_tm_order_752795.py"]
+    assert files == ["conftest.py", "test_tm_order_752795.py", "test_tm_repository_of_shop_d37842.py"]
     text = (out / "test_tm_order_752795.py").read_text("utf-8")
     assert (
         "ENV = 'SECLOOP_TM_URL_ORDER'\nBASE_URL = os.environ.get(ENV) or 'https://shop.example.test'" in text
@@ -274,9 +274,11 @@ def test_generated_tests_collect_and_run_against_a_server(invoke: Invoke, tmp_pa
         "test_tm_order_752795.py::test_threat_7457c7b69c_unauthenticated_request_gets_401",
         "test_tm_order_752795.py::test_threat_7175ba620c_injection_probes_are_harmless",
         "test_tm_order_752795.py::test_threat_4b5f2cdf7f_tls_is_required",
+        "test_tm_order_752795.py::test_threat_3dbb31bf93_personal_data_is_not_sent_by_get",
         "test_tm_order_752795.py::test_threat_feef870d61_burst_meets_429",
+        "test_tm_repository_of_shop_d37842.py::test_threat_adfc662253_personal_data_is_redacted_from_logs",
         "",
-        "4 tests collected in " + collect.stdout.splitlines()[-1].split(" in ")[1],
+        "6 tests collected in " + collect.stdout.splitlines()[-1].split(" in ")[1],
     ]
     # The accepted SQL-injection threat is tested too, as a strict xfail until the model says mitigated.
     assert (
@@ -299,7 +301,7 @@ def test_generated_tests_pass_against_a_server_that_keeps_the_claims(tmp_path: P
             check=False,
         )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "2 passed, 2 deselected" in proc.stdout
+    assert "2 passed, 4 deselected" in proc.stdout
 
 
 def test_a_generated_test_of_an_open_threat_fails_once_the_control_works(
@@ -345,7 +347,7 @@ def test_tests_command_explains_threats_without_tests(invoke: Invoke, tmp_path: 
         f"wrote {out / 'test_tm_network_of_my_test_tm_4c403b.py'}",
         f"wrote {out / 'test_tm_enter_comments_c672af.py'}",
         f"wrote {out / 'test_tm_show_39a861.py'}",
-        "19 test(s) for 19 of 50 threat(s) (38%); 19 expected to fail while their threat is open; "
+        "28 test(s) for 28 of 50 threat(s) (56%); 28 expected to fail while their threat is open; "
         "5 testable threat(s) without a test",
         "  no test: THREAT-2EE7E14F39: flow 'verify-identity' is not HTTP (rda-tcp) and no HTTP flow "
         "reaches 'db'",

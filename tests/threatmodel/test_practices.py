@@ -215,8 +215,8 @@ def test_generated_tests_that_name_the_threats_verify_them(tmp_path: Path) -> No
     assert result.status is Status.PASS
     assert result.summary == "3 of 3 mitigated threat(s) have a verifying test in the repository"
     assert result.evidence == (
-        "tests/threats/test_tm_order_752795.py:152: a test names THREAT-FEEF870D61",
-        "tests/threats/test_tm_order_752795.py:130: a test names THREAT-4B5F2CDF7F",
+        "tests/threats/test_tm_order_752795.py:209: a test names THREAT-FEEF870D61",
+        "tests/threats/test_tm_order_752795.py:178: a test names THREAT-4B5F2CDF7F",
         "threatmodel.yaml:70: THREAT-7457C7B69C is verified by tests/test_auth.py::test_orders_need_login",
     )
 

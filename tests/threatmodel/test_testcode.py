@@ -16,7 +16,14 @@ from urllib.parse import unquote
 import pytest
 
 from secloop.threatmodel.testcode import CONFTEST, HEADER, HELPERS, HTTP_KINDS, KINDS, render_test
+from secloop.threatmodel.testcreds import CRED_KINDS
+from secloop.threatmodel.testops import OPS_KINDS
 from secloop.threatmodel.testrepo import NET_HEADER, NET_KINDS, REPO_HEADER, REPO_HELPERS, REPO_KINDS
+
+# The kinds that need credentials and the operations kinds have their own servers and repositories
+# (test_testcreds.py, test_testops.py).
+ANONYMOUS_KINDS = tuple(k for k in HTTP_KINDS if k not in CRED_KINDS)
+CODE_KINDS = tuple(k for k in REPO_KINDS if k not in OPS_KINDS)
 
 GOOD_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -96,7 +103,7 @@ def _module(tmp_path: Path) -> Path:
         marker="m", model="m", flow="f", env="TM_URL", base_url="", path="/api/orders", method="GET"
     )
     text += "\n" + HELPERS
-    for kind in HTTP_KINDS:
+    for kind in ANONYMOUS_KINDS:
         name = "test_" + kind.replace("-", "_")
         text += render_test(kind, threat="THREAT-X", asvs="'V1.1.1'", name=name, rule="TM-X", marks="")
     (tmp_path / "conftest.py").write_text(CONFTEST, "utf-8")
@@ -118,7 +125,8 @@ def _run(module: Path, base_url: str, *args: str) -> subprocess.CompletedProcess
 
 
 def test_the_kinds() -> None:
-    assert (len(HTTP_KINDS), len(REPO_KINDS), NET_KINDS) == (30, 11, ("store-unreachable",))
+    assert (len(HTTP_KINDS), len(REPO_KINDS), NET_KINDS) == (41, 27, ("store-unreachable",))
+    assert (len(ANONYMOUS_KINDS), len(CODE_KINDS)) == (30, 11)
     assert HTTP_KINDS[-1] == "rate-limit-429"  # the burst runs last in a module
     assert KINDS == HTTP_KINDS + REPO_KINDS + NET_KINDS
 
@@ -183,7 +191,7 @@ def test_every_repository_kind_against_a_repository(tmp_path: Path, good: bool) 
     out = tmp_path / "generated"
     out.mkdir()
     text = REPO_HEADER.format(marker="m", model="m", env="TM_REPO", relative="../repo") + REPO_HELPERS
-    for kind in REPO_KINDS:
+    for kind in CODE_KINDS:
         name = "test_" + kind.replace("-", "_")
         text += render_test(kind, threat="THREAT-X", asvs="'none'", name=name, rule="TM-X", marks="")
     (out / "test_repo_kinds.py").write_text(text, "utf-8")

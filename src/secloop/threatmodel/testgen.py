@@ -23,9 +23,19 @@ from secloop.core.fingerprint import digest
 from secloop.threatmodel.engine import Analysis, ThreatRecord
 from secloop.threatmodel.schema import Flow, ThreatStatus
 from secloop.threatmodel.testcode import CONFTEST, HEADER, HELPERS, KINDS, MARKER, render_test, suffix
+from secloop.threatmodel.testcreds import NEEDS_CONFIGURATION
 from secloop.threatmodel.testrepo import NET_HEADER, NET_KINDS, REPO_HEADER, REPO_HELPERS, REPO_KINDS
 
-__all__ = ["MARKER", "WrittenTests", "env_name", "file_name", "plan_tests", "share", "write_tests"]
+__all__ = [
+    "MARKER",
+    "WrittenTests",
+    "env_name",
+    "file_name",
+    "plan_tests",
+    "runnable_share",
+    "share",
+    "write_tests",
+]
 
 _SKIP_STATUSES = frozenset({ThreatStatus.NOT_APPLICABLE, ThreatStatus.TRANSFERRED})
 REPOSITORY = ""  # the group of repository checks, beside the groups of flows
@@ -139,6 +149,16 @@ def _store_of(analysis: Analysis, t: ThreatRecord) -> str:
     return next(f.destination for f in analysis.loaded.model.flows if f.key == t.target)
 
 
+def _code_of(analysis: Analysis, t: ThreatRecord) -> str:
+    """The code globs of the component a repository check looks at (of a flow: its source, which makes
+    the call); empty for the whole repository."""
+    ident = t.target
+    if t.target_kind == "flow":
+        ident = next(f.source for f in analysis.loaded.model.flows if f.key == t.target)
+    component = next((c for c in analysis.loaded.model.components if c.id == ident), None)
+    return repr(tuple(component.code) if component else ())
+
+
 def _module(
     analysis: Analysis, group: str, flow: Flow | None, threats: list[ThreatRecord], relative: str
 ) -> tuple[str, list[str]]:
@@ -171,7 +191,14 @@ def _module(
         asvs = ", ".join(repr(f"V{x}") for x in t.asvs) or repr("none")
         target_env = repr(address_env(_store_of(analysis, t))) if group == NETWORK else ""
         text += render_test(
-            kind, threat=t.id, asvs=asvs, name=name, rule=t.rule_id or "", marks=marks, target_env=target_env
+            kind,
+            threat=t.id,
+            asvs=asvs,
+            name=name,
+            rule=t.rule_id or "",
+            marks=marks,
+            target_env=target_env,
+            code=_code_of(analysis, t) if group == REPOSITORY else "()",
         )
         names.append(name)
     return text, names
@@ -212,3 +239,12 @@ def share(analysis: Analysis) -> tuple[int, int]:
     """(threats that would get a generated test, all threats), without writing anything."""
     by_flow, _ = plan_tests(analysis)
     return len({t.id for threats in by_flow.values() for t in threats}), len(analysis.threats)
+
+
+def runnable_share(analysis: Analysis) -> tuple[int, int]:
+    """(threats with a generated test that needs no credential, captured request or address beyond the
+    flow's URL, all threats): the share that runs without configuration."""
+    by_flow, _ = plan_tests(analysis)
+    needs = NEEDS_CONFIGURATION | set(NET_KINDS)
+    ready = {t.id for threats in by_flow.values() for t in threats if t.test_kind not in needs}
+    return len(ready), len(analysis.threats)

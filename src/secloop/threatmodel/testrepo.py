@@ -7,6 +7,8 @@ trust boundary. Same placeholders as `secloop.threatmodel.testcode`.
 
 from __future__ import annotations
 
+from secloop.threatmodel.testops import OPS_BODIES, OPS_HELPERS
+
 REPO_HEADER = '''"""{marker}; regenerate instead of editing.
 
 Model: {model}. Repository checks: each test looks for a mitigation in the repository the model
@@ -16,6 +18,7 @@ are still open are expected to fail (strict xfail).
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from pathlib import Path
@@ -26,7 +29,8 @@ ENV = {env!r}
 ROOT = Path(os.environ.get(ENV) or Path(__file__).resolve().parent / {relative!r}).resolve()
 '''
 
-REPO_HELPERS = """
+REPO_HELPERS = (
+    """
 
 def _files(*patterns: str) -> list[Path]:
     found = {p for pattern in patterns for p in ROOT.glob(pattern)}
@@ -41,6 +45,8 @@ def _mentions(files: list[Path], pattern: str) -> list[Path]:
     flags = re.IGNORECASE | re.MULTILINE
     return [f for f in files if re.search(pattern, f.read_text("utf-8", "replace"), flags)]
 """
+    + OPS_HELPERS
+)
 
 REPO_BODIES: dict[str, tuple[str, str]] = {
     "repo-sbom": (
@@ -155,6 +161,7 @@ REPO_BODIES: dict[str, tuple[str, str]] = {
     ),
 }
 
+REPO_BODIES.update(OPS_BODIES)
 REPO_KINDS: tuple[str, ...] = tuple(REPO_BODIES)
 
 
