@@ -19,10 +19,13 @@ GETS = [
     "GET /api/v1/assessments",
     "GET /api/v1/assessments/{assessment_id}",
     "GET /api/v1/audit",
+    "GET /api/v1/dora",
     "GET /api/v1/events",
     "GET /api/v1/findings",
     "GET /api/v1/repositories",
     "GET /api/v1/repositories/{repository_id}",
+    "GET /api/v1/tokens",
+    "GET /api/v1/users",
     "GET /metrics",
 ]
 
@@ -63,4 +66,6 @@ def test_secloop_server_refuses_unauthenticated_writes_too(live_server: str) -> 
     assert [r.operation.key for r in report.probed if r.operation.method == "POST"] == [
         "POST /api/v1/events",
         "POST /api/v1/triage",
+        "POST /api/v1/users",
+        "POST /api/v1/users/{user_id}/disable",
     ]
