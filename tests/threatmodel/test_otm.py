@@ -100,8 +100,9 @@ def test_import_command(invoke: Invoke, tmp_path: Path) -> None:
         ('{"otmVersion": "0.2.0",\n  "project": }', "shop.json:2:14: not JSON: Expecting value"),
         (
             '{"project": {}}',
-            "shop.json: neither an Open Threat Model file nor pytm's JSON output\n"
-            "  expected: a JSON object with otmVersion (OTM), or with flows and assets (pytm --json)",
+            "shop.json: neither an Open Threat Model file, a TM-BOM nor pytm's JSON output\n"
+            "  expected: a JSON object with otmVersion (OTM), with scope, trust_zones and data_flows "
+            "(TM-BOM), or with flows and assets (pytm --json)",
         ),
     ],
 )

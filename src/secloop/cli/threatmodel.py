@@ -22,6 +22,7 @@ from secloop.threatmodel.junit import read_junit, verify
 from secloop.threatmodel.loader import parse_model
 from secloop.threatmodel.otm import import_model
 from secloop.threatmodel.render import FORMAT_NAMES, render, render_terminal
+from secloop.threatmodel.reportlink import read_report
 from secloop.threatmodel.requirements import FORMATS as REQUIREMENT_FORMATS
 from secloop.threatmodel.requirements import model_level, render_requirements
 from secloop.threatmodel.rulebook import load_rulebook
@@ -97,6 +98,13 @@ def register(app: typer.Typer) -> None:
             help="JUnit XML of the latest test run: linked tests that passed verify their threat; "
             "a failure reopens it.",
         ),
+        report: Path | None = typer.Option(
+            None,
+            "--report",
+            dir_okay=False,
+            help="secloop JSON report (assess or scan sast|iac -f json): a mitigation's linked sast/iac "
+            "rule without an active finding verifies its threat; an active finding reopens it.",
+        ),
         stale_commits: int = typer.Option(
             DEFAULT_COMMITS,
             "--stale-commits",
@@ -114,7 +122,11 @@ def register(app: typer.Typer) -> None:
 
         With --junit, a threat whose linked tests (mitigations[].tests, or generated tests named after
         its id) passed in that run is verified; a failure reopens it with the failure as the reason;
-        otherwise it is unverified. The gate fails on open threats at or above --fail-on, on risk
+        otherwise it is unverified. With --report (a `secloop assess -f json` or `secloop scan
+        sast|iac -f json` file), a mitigation's `sast:`/`iac:` rule (scoped by its `path` glob) with
+        no active finding verifies the threat, an active finding reopens it with the finding's
+        location, and a rule the report did not check leaves it unverified; both may be given.
+        The gate fails on open threats at or above --fail-on, on risk
         acceptances past their expiry
         and on a stale model (TM-MODEL-STALE: the code named in system.code or components[].code
         changed in git since the model's last commit, by --stale-commits commits or --stale-days
@@ -125,8 +137,10 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
         threshold = _fail_on(fail_on)
         analysis = _check(model, root, as_of, StalePolicy(stale_commits, stale_days))
-        if junit is not None:
-            analysis = verify(analysis, read_junit(junit), junit.name)
+        if junit is not None or report is not None:
+            cases = read_junit(junit) if junit is not None else None
+            checked = read_report(report) if report is not None else None
+            analysis = verify(analysis, cases, junit.name if junit is not None else "", checked)
         with paused_gc():
             if output is not None:
                 write_atomic(output, render(analysis, fmt, threshold, color=False))
@@ -253,22 +267,25 @@ def register(app: typer.Typer) -> None:
     def import_command(
         source: Path = typer.Argument(
             ...,
-            help="An Open Threat Model (OTM) JSON file, or pytm's JSON output (tm.py --json).",
+            help="An Open Threat Model (OTM) JSON file, a TM-BOM JSON file, or pytm's JSON output "
+            "(tm.py --json).",
             dir_okay=False,
         ),
         output: Path | None = typer.Option(None, "--output", "-o", help="Write the model to FILE."),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     ) -> None:
-        """Import an Open Threat Model (OTM) JSON file, or a pytm model from its JSON output.
+        """Import an Open Threat Model (OTM) JSON file, a TM-BOM, or a pytm model from its JSON output.
 
         OTM: trust zones become trust boundaries, components processes, data stores or external
         entities (by type and tags), data flows flows (protocol from their tags), assets data assets
         (0-100 C-I-A risk -> low/medium/high/critical), component threats hand-written threats with
         their mitigations. pytm: elements, actors, boundaries, flows and data, with its true controls
-        as properties (its findings are not imported; secloop derives its own threats). What cannot
-        be imported is listed in comments at the top. The result is validated like any model. Exit
-        codes: 0 written; 2 unreadable input, an existing --output without --force, or a model that
-        does not validate; 3 internal error.
+        as properties (its findings are not imported; secloop derives its own threats). TM-BOM (the
+        OWASP Threat Model Library JSON schema): trust zones, actors, components, data stores, data
+        sets, data flows, assumptions, and threats with their controls (active -> mitigated) and
+        risk scores (-> severity). What cannot be imported is listed in comments at the top. The
+        result is validated like any model. Exit codes: 0 written; 2 unreadable input, an existing
+        --output without --force, or a model that does not validate; 3 internal error.
         """
         text = import_model(source)
         parse_model(text, str(output or source.with_suffix(".yaml")), load_rulebook().ids)

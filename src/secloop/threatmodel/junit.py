@@ -16,9 +16,11 @@ from pathlib import Path
 from secloop.core.errors import Place
 from secloop.threatmodel.engine import Analysis, Coverage, ThreatRecord
 from secloop.threatmodel.problems import ModelError, Problem
+from secloop.threatmodel.reportlink import SecloopReport, judge, links
 from secloop.threatmodel.schema import ThreatStatus
 
 VERIFIED, FAILED, UNVERIFIED = "verified", "failed", "unverified"
+STATE = {"passed": VERIFIED, "failed": FAILED, "absent": UNVERIFIED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class Verification:
     state: str
     tests: tuple[str, ...]
     reason: str | None = None
+    checks: tuple[str, ...] = ()  # linked sast/iac checks judged by a secloop report
 
 
 def _parse(path: Path) -> ET.Element:
@@ -99,34 +102,61 @@ def _matches(ref: str, case: Case) -> bool:
     return same_place and case.name == names[-1]
 
 
-def verify(analysis: Analysis, cases: list[Case], source: str) -> Analysis:
-    """The analysis with each threat's verification; failed threats are open again."""
+def _test_outcome(t: ThreatRecord, linked: list[Case], source: str) -> tuple[str, str | None]:
+    failed = [c for c in linked if c.outcome == "failed"]
+    if failed:
+        reason = f"{failed[0].classname}::{failed[0].name} failed in {source}: {failed[0].message}"
+        return FAILED, reason.rstrip(": ")
+    if any(c.outcome == "passed" for c in linked):
+        return VERIFIED, None
+    return UNVERIFIED, "no linked test ran" if not linked else "its tests were skipped or expected to fail"
+
+
+def verify(
+    analysis: Analysis,
+    cases: list[Case] | None,
+    source: str = "",
+    report: SecloopReport | None = None,
+) -> Analysis:
+    """The analysis with each threat's verification; failed threats are open again.
+
+    ``cases`` is the JUnit run (None: not given), ``report`` a secloop JSON report judging the
+    mitigations' sast/iac links. A failure in either reopens the threat; otherwise any passing
+    test or clean check verifies it; otherwise it is unverified with every reason.
+    """
     by_threat: dict[str, list[Case]] = defaultdict(list)
-    for case in cases:
+    for case in cases or ():
         if case.name.startswith("test_threat_"):
             by_threat["THREAT-" + case.name.split("_")[2].upper()].append(case)
     results: dict[str, Verification] = {}
     threats: list[ThreatRecord] = []
     for t in analysis.threats:
-        linked = list(by_threat.get(t.id, []))
-        for ref in t.tests:
-            linked += [c for c in cases if _matches(ref, c) and c not in linked]
-        shown = tuple(f"{c.classname}::{c.name}" for c in linked)
-        failed = [c for c in linked if c.outcome == "failed"]
-        if failed:
-            reason = (
-                f"{failed[0].classname}::{failed[0].name} failed in {source}: {failed[0].message}".rstrip(
-                    ": "
-                )
-            )
-            results[t.id] = Verification(FAILED, shown, reason)
-            threats.append(replace(t, status=ThreatStatus.OPEN, reason=reason))
-        elif any(c.outcome == "passed" for c in linked):
-            results[t.id] = Verification(VERIFIED, shown)
+        states: list[tuple[str, str | None]] = []
+        shown: tuple[str, ...] = ()
+        if cases is not None:
+            linked = list(by_threat.get(t.id, []))
+            for ref in t.tests:
+                linked += [c for c in cases if _matches(ref, c) and c not in linked]
+            shown = tuple(f"{c.classname}::{c.name}" for c in linked)
+            if linked or t.tests or report is None or not any(links(m) for m in t.mitigations):
+                states.append(_test_outcome(t, linked, source))
+        checks: tuple[str, ...] = ()
+        if report is not None:
+            outcomes = judge(t.mitigations, report)
+            checks = tuple(o.link for o in outcomes)
+            states += [(STATE[o.outcome], o.reason) for o in outcomes]
+            if not outcomes and cases is None:
+                states.append((UNVERIFIED, "no linked SAST rule or IaC check"))
+        failed = next((reason for state, reason in states if state == FAILED), None)
+        if failed is not None:
+            results[t.id] = Verification(FAILED, shown, failed, checks)
+            threats.append(replace(t, status=ThreatStatus.OPEN, reason=failed))
+        elif any(state == VERIFIED for state, _ in states):
+            results[t.id] = Verification(VERIFIED, shown, None, checks)
             threats.append(t)
         else:
-            why = "no linked test ran" if not linked else "its tests were skipped or expected to fail"
-            results[t.id] = Verification(UNVERIFIED, shown, why)
+            why = "; ".join(reason for _, reason in states if reason)
+            results[t.id] = Verification(UNVERIFIED, shown, why or None, checks)
             threats.append(t)
     flows = {t.target for t in threats if t.target_kind == "flow" and results[t.id].state == VERIFIED}
     cov = analysis.coverage

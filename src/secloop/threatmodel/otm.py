@@ -1,4 +1,4 @@
-"""Import an Open Threat Model (OTM) JSON file (or pytm's JSON output) as a secloop model (YAML).
+"""Import an Open Threat Model (OTM) JSON file (or a TM-BOM, or pytm's JSON output) as a secloop model.
 
 OTM (github.com/iriusrisk/OpenThreatModel) describes a project, trust zones, components (nested in
 trust zones or other components), data flows, assets with 0-100 C-I-A risk values, and threats
@@ -270,6 +270,7 @@ def import_model(path: Path) -> str:
     """The YAML text of a secloop model made from an OTM file or from pytm's JSON output (validated
     by the caller); the format is told by its keys."""
     from secloop.threatmodel.pytm_import import pytm_to_model  # it builds on IdMap above
+    from secloop.threatmodel.tmbom import is_tmbom, tmbom_to_model
 
     try:
         raw = json.loads(path.read_text("utf-8"))
@@ -280,6 +281,9 @@ def import_model(path: Path) -> str:
     if isinstance(raw, dict) and "otmVersion" in raw:
         model, notes = otm_to_model(raw)
         origin = f"OTM {raw['otmVersion']}"
+    elif isinstance(raw, dict) and is_tmbom(raw):
+        model, notes = tmbom_to_model(raw)
+        origin = f"TM-BOM {raw.get('version', '')}".rstrip()
     elif isinstance(raw, dict) and "flows" in raw and ("assets" in raw or "elements" in raw):
         model, notes = pytm_to_model(raw)
         origin = "pytm JSON"
@@ -288,8 +292,9 @@ def import_model(path: Path) -> str:
             [
                 Problem(
                     Place(str(path)),
-                    "neither an Open Threat Model file nor pytm's JSON output",
-                    expected="a JSON object with otmVersion (OTM), or with flows and assets (pytm --json)",
+                    "neither an Open Threat Model file, a TM-BOM nor pytm's JSON output",
+                    expected="a JSON object with otmVersion (OTM), with scope, trust_zones and data_flows "
+                    "(TM-BOM), or with flows and assets (pytm --json)",
                 )
             ]
         )

@@ -28,10 +28,15 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 
 def _tests(a: Analysis, t: ThreatRecord) -> list[dict[str, Any]]:
-    return [
-        {"description": m.description, "tests": [{"ref": ref, "exists": a.tests.get(ref)} for ref in m.tests]}
-        for m in t.mitigations
-    ]
+    out: list[dict[str, Any]] = []
+    for m in t.mitigations:
+        doc: dict[str, Any] = {
+            "description": m.description,
+            "tests": [{"ref": ref, "exists": a.tests.get(ref)} for ref in m.tests],
+        }
+        doc.update({k: v for k, v in (("sast", m.sast), ("iac", m.iac), ("path", m.path)) if v})
+        out.append(doc)
+    return out
 
 
 def _threat(a: Analysis, t: ThreatRecord) -> dict[str, Any]:
@@ -39,6 +44,8 @@ def _threat(a: Analysis, t: ThreatRecord) -> dict[str, Any]:
     if a.verification is not None:
         v = a.verification[t.id]
         doc["verification"] = {"state": v.state, "tests": list(v.tests), "reason": v.reason}
+        if v.checks:
+            doc["verification"]["checks"] = list(v.checks)
     return doc
 
 

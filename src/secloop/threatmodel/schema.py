@@ -11,7 +11,7 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from secloop.core.enums import Severity
 
@@ -383,6 +383,17 @@ class Mitigation(_Strict):
     tests: list[Text] = Field(
         default_factory=list, description="Tests that verify it: 'path' or 'path::test_name'."
     )
+    sast: Id | None = Field(default=None, description="A SAST rule whose clean run verifies it.")
+    iac: Id | None = Field(default=None, description="An IaC check whose clean run verifies it.")
+    path: Text | None = Field(
+        default=None, description="Glob limiting the sast/iac findings that count, e.g. 'src/shop/**'."
+    )
+
+    @model_validator(mode="after")
+    def _path_needs_a_check(self) -> Mitigation:
+        if self.path is not None and self.sast is None and self.iac is None:
+            raise ValueError("'path' scopes a 'sast' or 'iac' link; give one of them")
+        return self
 
 
 class Threat(_Strict):
