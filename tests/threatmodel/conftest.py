@@ -20,6 +20,13 @@ from secloop.threatmodel.loader import LoadedModel, parse_model
 from secloop.threatmodel.problems import ModelError
 from secloop.threatmodel.rulebook import load_rulebook
 
+
+class _Backlogged(ThreadingHTTPServer):
+    # bursts of concurrent requests (race and rate-limit kinds) overflow the default backlog of 5
+    # on a loaded machine, which then resets connections
+    request_queue_size = 128
+
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "threatmodel"
 TODAY = date(2026, 12, 1)
 
@@ -83,7 +90,7 @@ def claim_keeping_server(limit: int) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Backlogged(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -23,6 +23,12 @@ from secloop.threatmodel.testcode import CONFTEST, HEADER, HELPERS, render_test
 from secloop.threatmodel.testcreds import CRED_KINDS, NEEDS_CONFIGURATION
 
 
+class _Backlogged(ThreadingHTTPServer):
+    # bursts of concurrent requests (race and rate-limit kinds) overflow the default backlog of 5
+    # on a loaded machine, which then resets connections
+    request_queue_size = 128
+
+
 def _jwt(claims: dict[str, object]) -> str:
     def part(doc: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
@@ -133,7 +139,7 @@ def server(good: bool) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd = _Backlogged(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
