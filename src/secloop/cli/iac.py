@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
+from secloop.cli.options import (
+    CONFIG_OPTION,
+    FAIL_ON_OPTION,
+    FORMAT_OPTION,
+    NO_BASELINE_OPTION,
+    OUTPUT_OPTION,
+    check_fail_on,
+    check_format,
+    with_fail_on,
+)
 from secloop.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -20,7 +29,6 @@ if TYPE_CHECKING:
     from secloop.inputs import Prepared
 
 PRACTICE = "build.iac-scanning"
-FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
 TITLE = "secloop scan iac "
 
 
@@ -121,17 +129,11 @@ def register_scan(scan: typer.Typer) -> None:
     @scan.command("iac")
     def iac_command(
         path: Path = typer.Argument(Path("."), help="Repository or folder whose IaC files to check."),
-        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the report to FILE (atomically)."
-        ),
-        fail_on: str | None = typer.Option(
-            None,
-            "--fail-on",
-            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
-        ),
+        fmt: str = FORMAT_OPTION,
+        output: Path | None = OUTPUT_OPTION,
+        fail_on: str | None = FAIL_ON_OPTION,
         config: Path | None = CONFIG_OPTION,
-        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        no_baseline: bool = NO_BASELINE_OPTION,
         include_fixtures: bool = typer.Option(
             False,
             "--include-fixtures",
@@ -163,8 +165,7 @@ def register_scan(scan: typer.Typer) -> None:
         from secloop.iac.scan import scan_iac
         from secloop.inputs import prepare
 
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        check_format(fmt)
         check_fail_on(fail_on)
         prepared = prepare(path, config, use_baseline=not no_baseline)
         prepared = with_fail_on(prepared, fail_on)

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
+from secloop.cli.options import (
+    CONFIG_OPTION,
+    FAIL_ON_OPTION,
+    FORMAT_OPTION,
+    NO_BASELINE_OPTION,
+    OUTPUT_OPTION,
+    check_fail_on,
+    check_format,
+    with_fail_on,
+)
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 
 if TYPE_CHECKING:
@@ -22,7 +31,6 @@ if TYPE_CHECKING:
     from secloop.sast.sarif_import import ImportedSarif
 
 PRACTICE = "build.sast"
-FORMATS = ("terminal", "json", "sarif", "markdown", "html", "junit")
 
 
 def _registry(extra: Sequence[Rule] = ()) -> RuleRegistry:
@@ -79,17 +87,11 @@ def register_scan(scan: typer.Typer) -> None:
     @scan.command("sast")
     def sast_command(
         path: Path = typer.Argument(Path("."), help="Repository or folder whose code to check."),
-        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the report to FILE (atomically)."
-        ),
-        fail_on: str | None = typer.Option(
-            None,
-            "--fail-on",
-            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
-        ),
+        fmt: str = FORMAT_OPTION,
+        output: Path | None = OUTPUT_OPTION,
+        fail_on: str | None = FAIL_ON_OPTION,
         config: Path | None = CONFIG_OPTION,
-        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        no_baseline: bool = NO_BASELINE_OPTION,
         include_fixtures: bool = typer.Option(
             False,
             "--include-fixtures",
@@ -126,8 +128,7 @@ def register_scan(scan: typer.Typer) -> None:
         from secloop.sast.scan import read_files, scan_texts
         from secloop.sast.since import scan_since
 
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        check_format(fmt)
         check_fail_on(fail_on)
         prepared = prepare(path, config, use_baseline=not no_baseline)
         prepared = with_fail_on(prepared, fail_on)
@@ -192,17 +193,11 @@ def register(app: typer.Typer) -> None:
     def sarif_command(
         file: Path = typer.Argument(..., help="A SARIF 2.1.0 log from any producer."),
         root: Path = typer.Option(Path("."), "--root", help="The repository the results refer to."),
-        fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the report to FILE (atomically)."
-        ),
-        fail_on: str | None = typer.Option(
-            None,
-            "--fail-on",
-            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
-        ),
+        fmt: str = FORMAT_OPTION,
+        output: Path | None = OUTPUT_OPTION,
+        fail_on: str | None = FAIL_ON_OPTION,
         config: Path | None = CONFIG_OPTION,
-        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        no_baseline: bool = NO_BASELINE_OPTION,
     ) -> None:
         """Import the results of any SARIF 2.1.0 producer (CodeQL, Semgrep, ESLint, …) as secloop
         findings, under secloop's suppressions, baseline and gate.
@@ -217,8 +212,7 @@ def register(app: typer.Typer) -> None:
         from secloop.inputs import prepare
         from secloop.sast.sarif_import import load_sarif
 
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        check_format(fmt)
         check_fail_on(fail_on)
         prepared = prepare(root, config, use_baseline=not no_baseline)
         prepared = with_fail_on(prepared, fail_on)

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from secloop import __version__
+from secloop.core.cachedir import cache_root as _cache_root
 from secloop.core.errors import InputError, UsageError
 
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
@@ -29,9 +28,7 @@ TIMEOUT = 30.0
 
 
 def cache_root() -> Path:
-    override = os.environ.get("SECLOOP_CACHE_DIR")
-    base = Path(override) if override else Path(platformdirs.user_cache_dir("secloop"))
-    return base / "api"
+    return _cache_root() / "api"
 
 
 @dataclass

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from secloop.core.cachedir import cache_root as _cache_root
 from secloop.core.enums import Confidence, Severity
 from secloop.core.fingerprint import keyed_fingerprint
 from secloop.core.model import Finding, Location, Skipped
@@ -88,8 +87,7 @@ def project_config(root: Path) -> list[str]:
 
 
 def cache_dir() -> Path:
-    override = os.environ.get("SECLOOP_CACHE_DIR")
-    return (Path(override) if override else Path(platformdirs.user_cache_dir("secloop"))) / "sast"
+    return _cache_root() / "sast"
 
 
 class ResultCache:

@@ -17,20 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from secloop.core.cachedir import cache_root as _cache_root
 from secloop.secrets.spec import SecretRule
 
 FORMAT = "1"
-ENV_VAR = "SECLOOP_CACHE_DIR"
 
 
 def cache_dir() -> Path:
     """SECLOOP_CACHE_DIR when set, else the user cache directory of secloop."""
-    override = os.environ.get(ENV_VAR)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("secloop"))
+    return _cache_root()
 
 
 @dataclass(frozen=True, slots=True)

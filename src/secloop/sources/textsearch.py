@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import hyperscan
-import platformdirs
+
+from secloop.core.cachedir import cache_root
 
 _FLAGS = (
     hyperscan.HS_FLAG_MULTILINE
@@ -36,8 +37,7 @@ _DIVERGENT = re.compile(r"\{,|\[\[:|\\N\{|\\[uU]|\(\?[aLu]")
 
 
 def _cache_dir() -> Path:
-    override = os.environ.get("SECLOOP_CACHE_DIR")
-    return Path(override) / "hs" if override else Path(platformdirs.user_cache_dir("secloop")) / "hs"
+    return cache_root() / "hs"
 
 
 def _load_cached(key: str) -> Any:

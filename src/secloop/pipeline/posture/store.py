@@ -10,16 +10,14 @@ the organisation's settings (collaborator logins, webhook hosts) cannot be commi
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import platformdirs
-
 from secloop.core.baseline import write_atomic
+from secloop.core.cachedir import cache_root as _cache_root
 from secloop.delivery.git import git
 from secloop.pipeline.posture.model import Snapshot
 from secloop.sources.repo import Repo
@@ -29,8 +27,7 @@ _SAFE_PART = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def cache_root() -> Path:
-    override = os.environ.get("SECLOOP_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("secloop"))
+    return _cache_root()
 
 
 def http_cache_dir() -> Path:
