@@ -134,6 +134,13 @@ def _unit_file(first_minute: int, labels: str, annotations: str) -> str:
     return f"""\
 rule_files: [rules.yml]
 evaluation_interval: 1m
+group_eval_order:
+  - secloop-slo-recordings-checkout-availability
+  - secloop-slo-recordings-checkout-latency
+  - secloop-slo-recordings-checkout-failed-logons
+  - secloop-slo-alerts-checkout-availability
+  - secloop-slo-alerts-checkout-latency
+  - secloop-slo-alerts-checkout-failed-logons
 tests:
   - interval: 1m
     input_series:
