@@ -4,19 +4,29 @@ Only https URLs are fetched (file:// only when the caller allows it: tests and `
 A URL carrying credentials is refused, since it would be stored as the repository's identity. Git runs
 without the user's or the system's configuration, with hooks disabled, every other protocol refused,
 no terminal prompt and a time limit: a clone of an untrusted repository runs none of its code.
+
+Private repositories: credentials never travel in the URL (it is the repository's stored identity) nor
+in git's argv (visible to every local user). `SECLOOP_GIT_CREDENTIALS` names a file in git's
+credential-store format, one `https://<user>:<token>@<host>` line per forge, which a read-only helper
+(secloop.worker.gitcred) answers, so a token goes only to the host it is written for.
+`SECLOOP_GIT_CA_BUNDLE` names the CA certificates of a forge with a private certificate authority.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from secloop.core.errors import UsageError
 
 GIT_TIMEOUT = 600.0
+CREDENTIALS_VARIABLE = "SECLOOP_GIT_CREDENTIALS"
+CA_BUNDLE_VARIABLE = "SECLOOP_GIT_CA_BUNDLE"
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
@@ -37,7 +47,8 @@ def check_url(url: str, *, allow_file: bool = False) -> str:
     if parts.username or parts.password:
         raise UsageError(
             "the clone URL carries credentials; they would be stored with the repository's name",
-            hint="give the URL without user:password@ (public repositories only for now)",
+            hint=f"give the URL without user:password@; for a private repository put the token in a git "
+            f"credential file (https://<user>:<token>@<host> per line) and name it in {CREDENTIALS_VARIABLE}",
         )
     if parts.scheme == "https" and not parts.hostname:
         raise UsageError(f"the clone URL has no host: {url[:200]}")
@@ -55,6 +66,31 @@ def repo_name(url: str) -> str:
         path = path[:-4]
     segments = [s for s in path.split("/") if s]
     return "/".join(segments[-2:]) or url
+
+
+def _file_setting(variable: str, what: str) -> Path | None:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_file():
+        raise UsageError(f"{variable} names {path}, which is not a file", hint=f"point it at the {what}")
+    return path
+
+
+def _credential_options() -> list[str]:
+    """git -c options for the credential file and CA bundle the environment names, if any."""
+    options: list[str] = []
+    credentials = _file_setting(CREDENTIALS_VARIABLE, "git credential-store file")
+    if credentials is not None:
+        # The empty value drops any helper configured elsewhere; ours only reads the file (git's `store`
+        # helper would erase a refused token from it).
+        helper = shlex.join([sys.executable, "-m", "secloop.worker.gitcred", str(credentials)])
+        options += ["-c", "credential.helper=", "-c", f"credential.helper=!{helper}"]
+    bundle = _file_setting(CA_BUNDLE_VARIABLE, "PEM file of the forge's CA certificates")
+    if bundle is not None:
+        options += ["-c", f"http.sslCAInfo={bundle}"]
+    return options
 
 
 def _git(args: list[str], *, allow_file: bool, cwd: Path | None = None) -> str:
@@ -82,7 +118,7 @@ def _git(args: list[str], *, allow_file: bool, cwd: Path | None = None) -> str:
     }
     try:
         done = subprocess.run(  # nosec B603: fixed argv; the URL was checked and follows "--"
-            ["git", *protocols, *hardening, *args],
+            ["git", *protocols, *hardening, *_credential_options(), *args],
             cwd=cwd,
             env=env,
             capture_output=True,
