@@ -50,6 +50,88 @@ def _props(rng: random.Random, n: int, p: float, pre: bool) -> dict[str, float]:
     return out
 
 
+def _ratio_sums(rng: random.Random, n: int, lift: float, per_unit: float) -> dict[str, float]:
+    """Per-unit numerator (revenue over a user's orders) and denominator (orders), summed."""
+    num: list[float] = []
+    den: list[float] = []
+    for _ in range(n):
+        orders = sum(1 for _ in range(6) if rng.random() < per_unit / 6)
+        den.append(float(orders))
+        num.append(sum(max(0.0, rng.gauss(30 * lift, 12)) for _ in range(orders)))
+    return {
+        "sum": round(sum(num), 6),
+        "sum_squares": round(sum(v * v for v in num), 6),
+        "denominator_sum": sum(den),
+        "denominator_sum_squares": sum(v * v for v in den),
+        "sum_products": round(sum(a * b for a, b in zip(num, den, strict=True)), 6),
+    }
+
+
+def ratio_cases() -> list[dict[str, Any]]:
+    """Ratio metrics (gbstats RatioStatistic); a separate stream keeps the older cases unchanged."""
+    rng = random.Random(20261128)
+    out: list[dict[str, Any]] = []
+    settings = [
+        ("two-sided", "relative"),
+        ("two-sided", "absolute"),
+        ("one-sided", "relative"),
+        ("sequential", "relative"),
+    ]
+    for index, (test, difference) in enumerate(settings):
+        names = ["control", "b"] + (["c"] if index % 2 else [])
+        users = [rng.randint(300, 3000) for _ in names]
+        lift = [1.0] + [rng.uniform(0.95, 1.1) for _ in names[1:]]
+        metrics: list[dict[str, Any]] = [
+            {
+                "name": "revenue_per_order",
+                "type": "ratio",
+                "variations": {
+                    n: _ratio_sums(rng, u, k, 1.5) for n, u, k in zip(names, users, lift, strict=True)
+                },
+            },
+            {
+                "name": "revenue_per_order_sparse",
+                "type": "ratio",
+                "inverse": index == 2,
+                "prior": {"mean": 0.0, "stddev": 0.2, "proper": index % 2 == 0},
+                "variations": {
+                    n: _ratio_sums(rng, u, k, 0.3) for n, u, k in zip(names, users, lift, strict=True)
+                },
+            },
+        ]
+        variations = [{"name": n, "users": u, "weight": 1.0} for n, u in zip(names, users, strict=True)]
+        out.append({"test": test, "difference": difference, "variations": variations, "metrics": metrics})
+    # a baseline without orders (gbstats: mean 0 -> baseline error) and a constant ratio (zero variance)
+    none = {"sum": 0, "sum_squares": 0, "denominator_sum": 0, "denominator_sum_squares": 0, "sum_products": 0}
+    flat = {"sum": 2000, "sum_squares": 4000, "denominator_sum": 1000, "denominator_sum_squares": 1000}
+    out.append(
+        {
+            "test": "two-sided",
+            "difference": "relative",
+            "variations": [
+                {"name": "control", "users": 1000, "weight": 1.0},
+                {"name": "b", "users": 1000, "weight": 1.0},
+            ],
+            "metrics": [
+                {
+                    "name": "no_orders",
+                    "type": "ratio",
+                    "variations": {"control": none, "b": {**flat, "sum_products": 2000}},
+                },
+                {
+                    "name": "constant_ratio",
+                    "type": "ratio",
+                    "variations": {
+                        "control": {**flat, "sum_products": 2000},
+                        "b": {**flat, "sum_products": 2000},
+                    },
+                },
+            ],
+        }
+    )
+    return out
+
+
 def cases() -> list[dict[str, Any]]:
     rng = random.Random(20261127)
     out: list[dict[str, Any]] = []
@@ -115,6 +197,7 @@ def cases() -> list[dict[str, Any]]:
                 "metrics": metrics,
             }
         )
+    out += ratio_cases()
     # edge cases: a baseline with no conversions, zero variance, a large experiment, a mismatched split
     out.append(
         {
@@ -168,6 +251,7 @@ def reference() -> None:
     )
     from gbstats.models.statistics import (  # type: ignore[import-not-found]
         ProportionStatistic,
+        RatioStatistic,
         RegressionAdjustedStatistic,
         SampleMeanStatistic,
     )
@@ -175,6 +259,15 @@ def reference() -> None:
 
     def stat(kind: str, users: int, data: dict[str, float]) -> Any:
         n = int(data.get("n", users))
+        if kind == "ratio":
+            return RatioStatistic(
+                n=n,
+                m_statistic=SampleMeanStatistic(n=n, sum=data["sum"], sum_squares=data["sum_squares"]),
+                d_statistic=SampleMeanStatistic(
+                    n=n, sum=data["denominator_sum"], sum_squares=data["denominator_sum_squares"]
+                ),
+                m_d_sum_of_products=data["sum_products"],
+            )
         if kind == "proportion":
             post = ProportionStatistic(n=n, sum=data["count"])
             if "pre_count" not in data:
@@ -280,40 +373,45 @@ def _value(x: Any) -> float:
     return float(x) if not isinstance(x, str) else (math.inf if x == "inf" else -math.inf)
 
 
-def compare() -> tuple[int, float]:
-    """Run secloop on every reference case; return (values compared, worst absolute difference)."""
+def _gap(a: float, r: Any) -> float:
+    ref = _value(r)
+    if math.isinf(ref) or math.isinf(a):
+        return 0.0 if a == ref else math.inf
+    return abs(a - ref)
+
+
+def compare() -> dict[str, tuple[int, float]]:
+    """Run secloop on every reference case; per metric type: (values compared, worst absolute gap)."""
     sys.path.insert(0, str(ROOT / "src"))
     from secloop.release.experiment.analyze import analyze, parse_experiment
 
     body = json.loads(REFERENCE.read_text())
-    worst, count = 0.0, 0
+    out: dict[str, tuple[int, float]] = {}
+
+    def record(kind: str, pairs: list[tuple[float, Any]]) -> None:
+        count, worst = out.get(kind, (0, 0.0))
+        out[kind] = (count + len(pairs), max([worst, *(_gap(a, r) for a, r in pairs)]))
+
     for case in body["cases"]:
         result = analyze(parse_experiment(json.dumps(case["input"]), "case.json"))
-        pairs = [(result.srm_p, case["srm_p"])]
+        record("srm", [(result.srm_p, case["srm_p"])])
         for mine, ref in zip(result.metrics, case["metrics"], strict=True):
             for comp, rc in zip(mine.comparisons, ref["comparisons"], strict=True):
                 f, b = comp.frequentist, comp.bayesian
                 rf, rb = rc["frequentist"], rc["bayesian"]
-                pairs += [
+                pairs: list[tuple[float, Any]] = [
                     (f.expected, rf["expected"]),
                     (f.p_value, rf["p_value"]),
                     (f.uplift_stddev, rf["uplift_stddev"]),
-                ]
-                pairs += list(zip(f.ci, map(_value, rf["ci"]), strict=True))
-                pairs += [
+                    *zip(f.ci, rf["ci"], strict=True),
                     (b.chance_to_win, rb["chance_to_win"]),
                     (b.expected, rb["expected"]),
                     (b.uplift_stddev, rb["uplift_stddev"]),
+                    *zip(b.ci, rb["ci"], strict=True),
+                    *zip(b.risk, rb["risk"], strict=True),
                 ]
-                pairs += list(zip(b.ci, rb["ci"], strict=True)) + list(zip(b.risk, rb["risk"], strict=True))
-        for a, r in pairs:
-            count += 1
-            r = _value(r)
-            if math.isinf(r) or math.isinf(a):
-                worst = max(worst, 0.0 if a == r else math.inf)
-            else:
-                worst = max(worst, abs(a - r))
-    return count, worst
+                record(mine.metric.type, pairs)
+    return out
 
 
 def main() -> None:
@@ -323,7 +421,9 @@ def main() -> None:
     start = time.perf_counter()
     subprocess.run([str(PEERS), __file__, "--reference"], check=True)
     peer = time.perf_counter() - start
-    count, worst = compare()
+    gaps = compare()
+    count = sum(c for c, _ in gaps.values())
+    worst = max(w for _, w in gaps.values())
     from secloop.release.experiment.analyze import analyze, parse_experiment
 
     inputs = [json.dumps(c["input"]) for c in json.loads(REFERENCE.read_text())["cases"]]
@@ -336,6 +436,8 @@ def main() -> None:
         f"cases: {len(inputs)}; values compared: {count}; "
         f"worst absolute difference: {worst:.3g} (goal <= {TOLERANCE:g})"
     )
+    for kind in sorted(gaps):
+        print(f"  {kind}: {gaps[kind][0]} values, worst absolute difference {gaps[kind][1]:.3g}")
     print(f"secloop: {ours * 1000:.2f} ms for all cases; gbstats reference run incl. start-up: {peer:.2f} s")
     if worst > TOLERANCE:
         raise SystemExit(1)

@@ -32,7 +32,8 @@ def register(app: typer.Typer) -> None:
         """Compare every variation with the baseline, per metric, from summary statistics.
 
         Input per variation: users, and per metric the sum and sum of squares (or the count of
-        conversions), plus pre-period sums for CUPED. Frequentist (two-sided, one-sided or
+        conversions, or for a ratio metric the numerator's and denominator's sums and the sum of
+        their products), plus pre-period sums for CUPED. Frequentist (two-sided, one-sided or
         sequential t-test) and Bayesian (chance to win, expected loss, credible interval) results
         follow GrowthBook's gbstats 0.8.0; the split is checked for a sample-ratio mismatch.
 

@@ -35,7 +35,15 @@ def _close(mine: float, ref: Any) -> bool:
 
 def test_the_reference_names_its_tool() -> None:
     assert BODY["tool"] == "gbstats 0.8.0"
-    assert len(BODY["cases"]) == 7
+    assert len(BODY["cases"]) == 12
+    ratio = [c for c in BODY["cases"] if any(m["type"] == "ratio" for m in c["input"]["metrics"])]
+    assert [(c["input"]["test"], c["input"]["difference"]) for c in ratio] == [
+        ("two-sided", "relative"),
+        ("two-sided", "absolute"),
+        ("one-sided", "relative"),
+        ("sequential", "relative"),
+        ("two-sided", "relative"),
+    ]
 
 
 @pytest.mark.parametrize("index", range(len(BODY["cases"])))
@@ -78,3 +86,25 @@ def test_edge_cases_report_gbstats_errors() -> None:
     assert constant.comparisons[0].bayesian.error == "ZERO_NEGATIVE_VARIANCE"
     assert large.comparisons[0].frequentist.error is None
     assert result.srm  # 5000 against 5400 on a 50/50 split
+
+
+def test_ratio_metrics_match_gbstats_ratio_statistic() -> None:
+    case = BODY["cases"][6]  # two-sided, relative lift: gbstats's defaults
+    result = analyze(parse_experiment(json.dumps(case["input"]), "case.json"))
+    ratio = result.metrics[0]
+    assert (ratio.metric.name, ratio.metric.type) == ("revenue_per_order", "ratio")
+    mine = ratio.comparisons[0].frequentist
+    ref = case["metrics"][0]["comparisons"][0]["frequentist"]
+    assert abs(mine.expected - ref["expected"]) <= TOL
+    assert abs(mine.p_value - ref["p_value"]) <= TOL
+    assert mine.p_value < 0.05 and ref["p_value"] < 0.05  # the lift is significant in both tools
+
+
+def test_ratio_edge_cases_report_gbstats_errors() -> None:
+    case = BODY["cases"][10]
+    result = analyze(parse_experiment(json.dumps(case["input"]), "case.json"))
+    no_orders, constant = result.metrics
+    assert no_orders.comparisons[0].frequentist.error == "ZERO_NEGATIVE_BASELINE_VARIATION"
+    assert no_orders.comparisons[0].bayesian.error == "ZERO_NEGATIVE_BASELINE_VARIATION"
+    assert constant.comparisons[0].frequentist.error == "ZERO_NEGATIVE_VARIANCE"
+    assert constant.comparisons[0].bayesian.error == "ZERO_NEGATIVE_VARIANCE"

@@ -7,7 +7,8 @@ thresholds: {pass: 95, marginal: 75}
 groups: {latency: 50, errors: 30, security: 20}
 traffic: {baseline: 90, canary: 10, metric: requests}
 metrics:
-  - {name: latency_ms, group: latency, direction: increase, allowed_increase: 1.1}
+  - {name: latency_ms, group: latency, direction: increase, allowed_increase: 1.1,
+     outliers: remove, outlier_factor: 3.0}   # drop samples outside 3 x IQR, per side
   - {name: errors, kind: count, exposure: requests, critical: true, group: errors}
   - {name: auth_denied_rate, kind: security_rate, numerator: http_401_403, denominator: requests}
 ```
@@ -27,6 +28,7 @@ from secloop.release.canary.model import (
     Kind,
     MetricSpec,
     NanStrategy,
+    OutlierStrategy,
     TrafficSplit,
 )
 from secloop.sources.yaml_lines import YamlMap, load_yaml
@@ -61,6 +63,8 @@ _METRIC = {
     "exposure",
     "variance_check",
     "allowed_spread_increase",
+    "outliers",
+    "outlier_factor",
 }
 CHECK_STATES = ("done", "pending", "failed", "n/a")
 CHECKLIST = (
@@ -147,6 +151,21 @@ def _metric(reader: _Reader, node: Any, confidence: float, line: int) -> MetricS
         raise reader.fail(
             f"'exposure' only applies to count kinds (metric '{name}')", node.line_of("exposure")
         )
+    outliers = OutlierStrategy(
+        reader.choice(node, "outliers", tuple(o.value for o in OutlierStrategy), OutlierStrategy.KEEP.value)
+    )
+    if outliers is OutlierStrategy.REMOVE and kind is not Kind.CONTINUOUS:
+        raise reader.fail(
+            f"'outliers: remove' only applies to continuous metrics (metric '{name}' is {kind.value})",
+            node.line_of("outliers"),
+            "counts and rates are compared as totals; a spike there is a real event",
+        )
+    outlier_factor = reader.number(node, "outlier_factor", 3.0, 0.0)
+    if outlier_factor <= 0:
+        raise reader.fail(
+            f"'outlier_factor' must be greater than 0 (got {outlier_factor:g})",
+            node.line_of("outlier_factor"),
+        )
     allowed_increase = reader.number(node, "allowed_increase", 1.0, 0.0)
     allowed_decrease = reader.number(node, "allowed_decrease", 1.0, 0.0)
     # Counts and rates are tested one-sided in the failing direction at 95%: at Kayenta's 98%,
@@ -172,6 +191,8 @@ def _metric(reader: _Reader, node: Any, confidence: float, line: int) -> MetricS
         variance_check=reader.flag(node, "variance_check", kind is Kind.CONTINUOUS),
         allowed_spread_increase=reader.number(node, "allowed_spread_increase", 1.5, 0.0),
         line=node.line,
+        outliers=outliers,
+        outlier_factor=outlier_factor,
     )
 
 

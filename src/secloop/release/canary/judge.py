@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from secloop.release.canary.bluegreen import cut_over
 from secloop.release.canary.model import (
@@ -21,10 +22,12 @@ from secloop.release.canary.model import (
     MetricResult,
     MetricSpec,
     NanStrategy,
+    OutlierStrategy,
     Samples,
     Verdict,
 )
 from secloop.release.stats.counts import Alternative, poisson_rate_test, two_proportions
+from secloop.release.stats.outliers import remove_outliers
 from secloop.release.stats.ranks import mann_whitney
 from secloop.release.stats.spread import brown_forsythe, sample_ratio_mismatch
 
@@ -226,6 +229,17 @@ def _proportion(spec: MetricSpec, base: Samples, canary: Samples) -> MetricResul
     )
 
 
+def _sized(spec: MetricSpec, b: list[float], c: list[float]) -> MetricResult:
+    if len(b) < spec.min_samples or len(c) < spec.min_samples:
+        return _no_data(
+            spec,
+            f"too few samples (baseline {len(b)}, canary {len(c)}; minimum {spec.min_samples})",
+            len(b),
+            len(c),
+        )
+    return _continuous(spec, b, c)
+
+
 def classify(spec: MetricSpec, base: Samples, canary: Samples) -> MetricResult:
     try:
         if spec.kind.is_ratio:
@@ -238,14 +252,15 @@ def classify(spec: MetricSpec, base: Samples, canary: Samples) -> MetricResult:
             return _no_data(
                 spec, f"no {'baseline' if not b else 'canary'} samples", len(b or ()), len(c or ())
             )
-        if len(b) < spec.min_samples or len(c) < spec.min_samples:
-            return _no_data(
-                spec,
-                f"too few samples (baseline {len(b)}, canary {len(c)}; minimum {spec.min_samples})",
-                len(b),
-                len(c),
-            )
-        return _continuous(spec, b, c)
+        if spec.outliers is OutlierStrategy.KEEP:
+            return _sized(spec, b, c)
+        # Kayenta's order: NaNs first, then outliers, each side against its own quartiles
+        trimmed_b, trimmed_c = (
+            remove_outliers(b, spec.outlier_factor),
+            remove_outliers(c, spec.outlier_factor),
+        )
+        result = _sized(spec, trimmed_b.kept, trimmed_c.kept)
+        return replace(result, baseline_outliers=trimmed_b.removed, canary_outliers=trimmed_c.removed)
     except (ValueError, ArithmeticError, OverflowError) as exc:
         return MetricResult(spec, Classification.ERROR, f"could not be judged: {exc}", False)
 

@@ -37,6 +37,11 @@ class NanStrategy(StrEnum):
     REPLACE = "replace"  # with zero, as Kayenta's "replace"
 
 
+class OutlierStrategy(StrEnum):
+    KEEP = "keep"
+    REMOVE = "remove"  # Tukey fences: outside outlier_factor x IQR, each side on its own
+
+
 class Classification(StrEnum):
     PASS = "Pass"  # noqa: S105 -- a verdict, not a password  # nosec B105
     HIGH = "High"
@@ -77,6 +82,8 @@ class MetricSpec:
     variance_check: bool = True
     allowed_spread_increase: float = 1.5
     line: int | None = None  # where the metric is declared in the config
+    outliers: OutlierStrategy = OutlierStrategy.KEEP  # continuous kind only
+    outlier_factor: float = 3.0
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -157,6 +164,8 @@ class MetricResult:
     estimate: float | None = None  # Hodges-Lehmann shift canary - baseline
     ci: tuple[float, float] | None = None
     test: str = ""
+    baseline_outliers: int = 0  # samples removed as outliers before the test
+    canary_outliers: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from secloop.release.canary.model import Classification, Decision, JudgeConfig, Verdict
+from secloop.release.canary.model import (
+    Classification,
+    Decision,
+    JudgeConfig,
+    MetricResult,
+    OutlierStrategy,
+    Verdict,
+)
 
 SCHEMA = "secloop.canary-decision/v1"
 _STYLE = {
@@ -38,6 +45,15 @@ def _num(value: float | None) -> float | str | None:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return round(value, 12)
+
+
+def _outliers(r: MetricResult) -> dict[str, Any]:
+    remove = r.spec.outliers is OutlierStrategy.REMOVE
+    return {
+        "strategy": r.spec.outliers.value,
+        "factor": r.spec.outlier_factor if remove else None,
+        "removed": {"baseline": r.baseline_outliers, "canary": r.canary_outliers},
+    }
 
 
 def decision_log(verdict: Verdict, config: JudgeConfig) -> dict[str, Any]:
@@ -79,6 +95,7 @@ def decision_log(verdict: Verdict, config: JudgeConfig) -> dict[str, Any]:
                 "p_value": _num(r.p_value),
                 "estimate": _num(r.estimate),
                 "ci": [_num(r.ci[0]), _num(r.ci[1])] if r.ci else None,
+                "outliers": _outliers(r),
             }
             for r in verdict.results
         ],
@@ -122,6 +139,13 @@ def render_terminal(verdict: Verdict, console: Console) -> None:
             r.reason,
         )
     console.print(table)
+    for r in verdict.results:
+        if r.spec.outliers is OutlierStrategy.REMOVE:
+            console.print(
+                f"  outliers {r.spec.name} (outside {r.spec.outlier_factor:g} x IQR): removed "
+                f"{r.baseline_outliers} baseline, {r.canary_outliers} canary",
+                markup=False,
+            )
     for g in verdict.groups:
         share = "no data" if g.score is None else f"{100 * g.score:.0f}%"
         console.print(

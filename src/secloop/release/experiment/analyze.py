@@ -9,15 +9,18 @@ variations:                     # the first is the baseline
   - {name: new-checkout, users: 5100, weight: 0.5}
 metrics:
   - name: revenue
-    type: mean                  # mean (sum, sum_squares) | proportion (count)
+    type: mean                  # mean (sum, sum_squares) | proportion (count) | ratio (below)
     prior: {mean: 0, stddev: 0.1, proper: false}
     variations:
-      control: {sum: 61000, sum_squares: 1.9e6, pre_sum: 59000, pre_sum_squares: 1.8e6,
-                sum_products: 1.7e6}
-      new-checkout: {sum: 64000, sum_squares: 2.0e6, pre_sum: 60000, pre_sum_squares: 1.8e6,
-                     sum_products: 1.8e6}
+      control: {sum: 61000, sum_squares: 1900000, pre_sum: 59000, pre_sum_squares: 1800000,
+                sum_products: 1700000}
+      new-checkout: {sum: 64000, sum_squares: 2000000, pre_sum: 60000, pre_sum_squares: 1800000,
+                     sum_products: 1800000}
 ```
 With `pre_sum` (and `pre_sum_squares`, `sum_products`) in every variation the metric is CUPED-adjusted.
+A ratio metric (e.g. revenue per order) gives, per variation, the numerator's `sum` and `sum_squares`,
+the denominator's `denominator_sum` and `denominator_sum_squares`, and `sum_products`, the sum over
+units of numerator x denominator (gbstats's `main_denominator_sum_product`); it has no CUPED form.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from secloop.release.experiment.engines import (
 )
 from secloop.release.experiment.statistics import (
     Proportion,
+    Ratio,
     RegressionAdjusted,
     SampleMean,
     Statistic,
@@ -60,7 +64,7 @@ class Variation:
 @dataclass(frozen=True, slots=True)
 class MetricSpec:
     name: str
-    type: str  # mean | proportion
+    type: str  # mean | proportion | ratio
     inverse: bool
     prior: Prior
     stats: tuple[Statistic, ...]  # one per variation, in variation order
@@ -134,13 +138,28 @@ def _keys(path: str, node: YamlMap, allowed: set[str], what: str) -> None:
 
 
 _STAT_KEYS = {"n", "sum", "sum_squares", "count", "pre_sum", "pre_sum_squares", "pre_count", "sum_products"}
+_RATIO_KEYS = {"n", "sum", "sum_squares", "denominator_sum", "denominator_sum_squares", "sum_products"}
+TYPES = ("mean", "proportion", "ratio")
+
+
+def _ratio(path: str, node: YamlMap, n: int) -> Ratio:
+    return Ratio(
+        n,
+        SampleMean(n, _num(path, node, "sum"), _num(path, node, "sum_squares", low=0)),
+        SampleMean(
+            n, _num(path, node, "denominator_sum"), _num(path, node, "denominator_sum_squares", low=0)
+        ),
+        _num(path, node, "sum_products"),
+    )
 
 
 def _statistic(path: str, node: Any, kind: str, users: int, line: int, where: str) -> Statistic:
     if not isinstance(node, YamlMap):
         raise _fail(path, line, f"{where}: expected a mapping of sums")
-    _keys(path, node, _STAT_KEYS, where)
+    _keys(path, node, _RATIO_KEYS if kind == "ratio" else _STAT_KEYS, where)
     n = int(_num(path, node, "n", float(users), 0))
+    if kind == "ratio":
+        return _ratio(path, node, n)
     if kind == "proportion":
         post: SampleMean | Proportion = Proportion(n, _num(path, node, "count", low=0))
         if post.sum > n:
@@ -164,8 +183,8 @@ def _metric(path: str, node: Any, variations: tuple[Variation, ...], line: int) 
     if not isinstance(name, str) or not name:
         raise _fail(path, node.line, "metric without 'name'")
     kind = node.get("type", "mean")
-    if kind not in ("mean", "proportion"):
-        raise _fail(path, node.line_of("type"), f"'type' must be mean or proportion (got {kind!r})")
+    if kind not in TYPES:
+        raise _fail(path, node.line_of("type"), f"'type' must be mean, proportion or ratio (got {kind!r})")
     raw_prior = node.get("prior", YamlMap(node.line))
     if not isinstance(raw_prior, YamlMap):
         raise _fail(path, node.line_of("prior"), "'prior' must be {mean, stddev, proper}")

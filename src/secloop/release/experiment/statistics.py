@@ -3,6 +3,8 @@
 A variation is summarised by its units, the metric's sum and sum of squares (or, for proportions,
 the count of conversions), and for CUPED the pre-period covariate's sums and the sum of products.
 The regression adjustment uses one theta for both variations, estimated on the pooled data.
+A ratio metric (revenue per order, errors per request) divides two per-unit sums; its variance is
+the delta method's, with the numerator/denominator covariance from the sum of their products.
 """
 
 from __future__ import annotations
@@ -88,7 +90,42 @@ class RegressionAdjusted:
         return self.post.variance + self.theta**2 * self.pre.variance - 2 * self.theta * self.covariance
 
 
-Statistic = SampleMean | Proportion | RegressionAdjusted
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """sum(numerator) / sum(denominator) over the units, as gbstats's RatioStatistic."""
+
+    n: int
+    numerator: SampleMean
+    denominator: SampleMean
+    sum_of_products: float  # sum over units of numerator * denominator
+
+    @property
+    def mean(self) -> float:
+        return self.numerator.sum / self.denominator.sum if self.denominator.sum else 0.0
+
+    @property
+    def unadjusted_mean(self) -> float:
+        return self.mean
+
+    @property
+    def covariance(self) -> float:
+        if self.n <= 1:
+            return 0.0
+        return (self.sum_of_products - self.numerator.sum * self.denominator.sum / self.n) / (self.n - 1)
+
+    @property
+    def variance(self) -> float:
+        m, d = self.numerator.mean, self.denominator.mean
+        if d == 0 or self.n <= 1:
+            return 0.0
+        return (
+            self.numerator.variance / d**2
+            - 2 * self.covariance * m / d**3
+            + m**2 * self.denominator.variance / d**4
+        )
+
+
+Statistic = SampleMean | Proportion | RegressionAdjusted | Ratio
 
 
 def stddev(stat: Statistic) -> float:
