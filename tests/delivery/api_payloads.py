@@ -13,6 +13,34 @@ def _user(login: str) -> dict[str, Any]:
     return {"login": login, "id": len(login), "type": "User", "site_admin": False}
 
 
+def github_commit(sha: str, authored: str, committed: str) -> dict[str, Any]:
+    """One item of `pulls/N/commits`: the git dates are under `commit`, the accounts beside it."""
+    return {
+        "sha": sha,
+        "commit": {
+            "author": {"name": "Alice", "email": "alice@example.invalid", "date": authored},
+            "committer": {"name": "Alice", "email": "alice@example.invalid", "date": committed},
+            "message": "work",
+        },
+        "author": _user("alice"),
+        "committer": _user("alice"),
+        "parents": [{"sha": SHA_A}],
+    }
+
+
+def gitlab_commit(sha: str, authored: str, committed: str) -> dict[str, Any]:
+    return {
+        "id": sha,
+        "short_id": sha[:8],
+        "title": "work",
+        "author_name": "Alice",
+        "authored_date": authored,
+        "committer_name": "Alice",
+        "committed_date": committed,
+        "created_at": committed,
+    }
+
+
 def github_routes(slug: str, tag_sha: str) -> dict[str, list[Any]]:
     base = f"/repos/{slug}"
     deployment = {
@@ -103,6 +131,15 @@ def github_routes(slug: str, tag_sha: str) -> dict[str, list[Any]]:
         ],
         f"{base}/pulls/5": [
             {"number": 5, "additions": 30, "deletions": 4, "changed_files": 2, "merged": True}
+        ],
+        # Oldest first, except that a rebase moved the earliest-authored commit to the end (page 2);
+        # the rebase also rewrote every committer date to the morning the pull request was opened.
+        f"{base}/pulls/5/commits": [
+            [
+                github_commit("1" * 40, "2026-03-01T16:00:00Z", "2026-03-02T07:50:00Z"),
+                github_commit("2" * 40, "2026-03-01T18:00:00Z", "2026-03-02T07:55:00Z"),
+            ],
+            [github_commit("3" * 40, "2026-03-01T14:30:00Z", "2026-03-02T07:58:00Z")],
         ],
         f"{base}/pulls/5/reviews": [
             [
@@ -204,6 +241,14 @@ def gitlab_routes(encoded: str) -> dict[str, list[Any]]:
                 },
                 {"old_path": "b.py", "new_path": "b.py", "diff": "@@ -0,0 +1 @@\n+only\n"},
             ]
+        ],
+        # Newest first: the oldest commits are on the last page; times with a zone offset.
+        f"{base}/merge_requests/3/commits": [
+            [gitlab_commit("4" * 40, "2026-03-01T19:00:00.000+02:00", "2026-03-02T07:59:00.000Z")],
+            [
+                gitlab_commit("5" * 40, "2026-03-01T13:00:00.000Z", "2026-03-02T07:58:00.000Z"),
+                gitlab_commit("6" * 40, "2026-03-01T12:15:00.000Z", "2026-03-02T07:57:00.000Z"),
+            ],
         ],
         f"{base}/merge_requests/3/notes": [
             [

@@ -76,6 +76,7 @@ def test_github_maps_deployments_releases_pulls_and_incident_issues(tmp_path: Pa
             merge_sha=MERGE,
             origin="github o/r pull 5",
             title="Add retries",
+            first_commit=at("2026-03-01 14:30"),
         ),
     )
     assert events.incidents == (
@@ -93,7 +94,7 @@ def test_github_maps_deployments_releases_pulls_and_incident_issues(tmp_path: Pa
     )
     assert got.description == (
         "github o/r: 2 deployment(s), 1 incident issue(s), 1 merged pull request(s); "
-        "9 request(s), 0 answered from the cache"
+        "11 request(s), 0 answered from the cache"
     )
     paths = [path for path, _ in forge.seen]
     assert paths[:3] == [
@@ -110,12 +111,22 @@ def test_second_read_is_answered_by_etags_and_the_cache_holds_no_token(cache: Pa
         first = read_github(Client(forge.base, {"Authorization": TOKEN}), "o/r", ApiOptions(), _no_tags)
         client = Client(forge.base, {"Authorization": TOKEN})
         second = read_github(client, "o/r", ApiOptions(), _no_tags)
-        conditional = [h.get("if-none-match") for _, h in forge.seen[9:]]
+        conditional = [h.get("if-none-match") for _, h in forge.seen[11:]]
     assert second.events == first.events
-    assert (client.requests, client.not_modified) == (9, 9)
+    assert second.events.pull_requests[0].first_commit == at("2026-03-01 14:30")
+    assert (client.requests, client.not_modified) == (11, 11)
     assert all(conditional)
+    # Both pages of the pull request's commits were asked again and answered 304 the second time.
+    commits = [(p, code) for (p, _), code in zip(forge.seen, forge.answered, strict=True) if "/commits" in p]
+    assert commits == [
+        ("/repos/o/r/pulls/5/commits?per_page=100", 200),
+        ("/repos/o/r/pulls/5/commits?per_page=100&page=2", 200),
+        ("/repos/o/r/pulls/5/commits?per_page=100", 304),
+        ("/repos/o/r/pulls/5/commits?per_page=100&page=2", 304),
+    ]
+    assert second.description.endswith("11 request(s), 11 answered from the cache")
     stored = [p.read_text() for p in cache.rglob("*.json")]
-    assert len(stored) == 9
+    assert len(stored) == 11
     assert not any(TOKEN in text for text in stored)
 
 
@@ -161,6 +172,8 @@ def test_gitlab_maps_deployments_releases_merge_requests_and_issues() -> None:
         ("bob",),
         MERGE,
     )
+    # Listed newest first over two pages: the earliest author date is the last item of the last page.
+    assert mr.first_commit == at("2026-03-01 12:15")
     assert [(i.id, i.opened, i.resolved, i.title) for i in events.incidents] == [
         ("#4", at("2026-03-04 10:00"), None, "Payments failing")
     ]

@@ -147,10 +147,11 @@ def test_trunk_reads_pull_requests_from_the_api(
                         env=env)  # fmt: skip
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    # Pull #5: opened 08:00, merged 11:00; its merge sha is not local, its number is in the subject.
+    # Pull #5: first commit authored 03-01 14:30 (opened 03-02 08:00), merged 03-02 11:00: 20.5 h.
+    # Its merge sha is not local, its number is in the subject.
     merged = doc["branches"]["merged_branches"]
     assert [(b["merge"], b["hours"], b["origin"], b["measured_from"]) for b in merged] == [
-        (squash, 3.0, "github o/r pull 5", "created")
+        (squash, 20.5, "github o/r pull 5", "first-commit")
     ]
     assert doc["sources"][1].startswith("pull requests: 1 squash or rebase merge(s)")
     # The release tag is not local, so only the API's deployment is read.

@@ -13,6 +13,14 @@ What is read and how it maps:
   releases (`released_at`, `commit.id`), merged merge requests (size from the diffs, reviews from
   approvals and comments in the notes), issues with the incident label.
 A review is a review or a comment by anyone but the author; bots are people here.
+
+The first commit of each merged pull request is the earliest *author* date of its commits (GitHub
+`pulls/N/commits`, at most 250, oldest first; GitLab `merge_requests/N/commits`, newest first), as the
+git reader dates a merged branch by its commits' earliest author date: a rebase or an amend rewrites
+committer dates to the moment of the rewrite, the author date keeps when the work was done, and the
+listing order is not trusted because a rebase can reorder commits. When the commits cannot be read
+(an error, a rate limit, more than GitLab's page limit) the pull request keeps only its creation time
+and the read's description counts it, so one odd pull request never fails the run.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from typing import Any
 from secloop.core.errors import InputError, UsageError
 from secloop.core.model import Skipped
 from secloop.delivery.events import Events
-from secloop.delivery.http import Client
+from secloop.delivery.http import ApiError, Client
 from secloop.delivery.model import (
     PRODUCTION,
     SUCCESS,
@@ -50,6 +58,9 @@ _SLUG = re.compile(r"^[\w.-]+(/[\w.-]+)+$")
 _APPROVED = re.compile(r"^approved this merge request", re.IGNORECASE)
 
 _GH_FINAL = ("success", "failure", "error")
+_GH_COMMIT_PAGES = 3  # GitHub lists at most 250 commits of a pull request
+# GitLab lists newest first, so a cut list would lack the oldest: past this the first commit is unknown.
+_GL_COMMIT_PAGES = 10
 
 Resolver = Callable[[str], str | None]  # tag name -> commit id in the local repository
 
@@ -89,6 +100,74 @@ def _when(value: Any, name: str) -> datetime | None:
 
 def _login(user: Any, key: str = "login") -> str | None:
     return str(user[key]) if isinstance(user, Mapping) and user.get(key) else None
+
+
+@dataclass
+class _FirstCommits:
+    """Reads the first commit of merged pull requests and keeps count of those it could not tell."""
+
+    client: Client
+    asked: int = 0
+    unknown: int = 0
+    reason: str | None = None  # the first failure, named in the note
+    limited: bool = False  # after a rate-limit refusal, ask no more
+
+    def earliest(
+        self, label: str, path: str, pages: int, date: Callable[[Mapping[str, Any]], Any]
+    ) -> datetime | None:
+        """The earliest ``date`` of the commits listed at ``path``; None (counted) when unknown."""
+        self.asked += 1
+        found = self._earliest(path, pages, date)
+        if isinstance(found, datetime):
+            return found
+        self.unknown += 1
+        if self.reason is None:
+            self.reason = f"{label}: {found}"
+        return None
+
+    def _earliest(self, path: str, pages: int, date: Callable[[Mapping[str, Any]], Any]) -> datetime | str:
+        """The earliest date, or why it is unknown."""
+        if self.limited:
+            return "not asked: the rate limit is used up"
+        try:
+            commits, more = self.client.walk(path, {"per_page": "100"}, pages)
+        except ApiError as exc:
+            self.limited = exc.rate_limited
+            return exc.detail
+        if more:
+            return f"more than {pages * 100} commits"
+        moments: list[datetime] = []
+        for commit in commits:
+            if not isinstance(commit, Mapping):
+                return "a commit that is not an object"
+            name = f"commit {str(commit.get('id') or commit.get('sha'))[:12]}"
+            try:
+                moment = _when(date(commit), name)
+            except WebhookPayloadError as exc:
+                return str(exc)
+            if moment is None:
+                return f"{name}: no author date"
+            moments.append(moment)
+        return min(moments) if moments else "no commits listed"
+
+    def note(self) -> str:
+        if not self.unknown:
+            return ""
+        more = f", and {self.unknown - 1} more" if self.unknown > 1 else ""
+        return (
+            f"; {self.unknown} of {self.asked} pull request(s): first commit unknown, creation time used "
+            f"({self.reason}{more})"
+        )
+
+
+def _github_author_date(commit: Mapping[str, Any]) -> Any:
+    detail = commit.get("commit")
+    author = detail.get("author") if isinstance(detail, Mapping) else None
+    return author.get("date") if isinstance(author, Mapping) else None
+
+
+def _gitlab_author_date(commit: Mapping[str, Any]) -> Any:
+    return commit.get("authored_date")
 
 
 def github_client(options: ApiOptions) -> Client:
@@ -137,8 +216,9 @@ def read_github(client: Client, repo: str, options: ApiOptions, resolve_tag: Res
             skipped.append(Skipped(where, f"release {name}: tag not in the local repository; fetch the tags"))
             continue
         deployments.append(_release(name, sha, published, f"{where} release {name}"))
+    firsts = _FirstCommits(client)
     pulls = [
-        _github_pull(client, slug, pr, options, where)
+        _github_pull(client, slug, pr, options, where, firsts)
         for pr in client.pages(
             f"/repos/{slug}/pulls",
             {"state": "closed", "sort": "updated", "direction": "desc", "per_page": "100"},
@@ -154,7 +234,7 @@ def read_github(client: Client, repo: str, options: ApiOptions, resolve_tag: Res
     incidents = [
         _incident(f"#{i['number']}", i, where) for i in issues if "pull_request" not in i and "number" in i
     ]
-    return _read(where, deployments, incidents, pulls, skipped, client)
+    return _read(where, deployments, incidents, pulls, skipped, client, firsts)
 
 
 def _release(name: str, sha: str, time: datetime, origin: str) -> Deployment:
@@ -179,11 +259,19 @@ def _incident(ident: str, issue: Mapping[str, Any], where: str) -> Incident:
 
 
 def _github_pull(
-    client: Client, slug: str, pr: Mapping[str, Any], options: ApiOptions, where: str
+    client: Client,
+    slug: str,
+    pr: Mapping[str, Any],
+    options: ApiOptions,
+    where: str,
+    firsts: _FirstCommits,
 ) -> PullRequest:
     number = int(pr["number"])
     detail, _ = client.get(f"/repos/{slug}/pulls/{number}")
     reviews = client.pages(f"/repos/{slug}/pulls/{number}/reviews", {"per_page": "100"}, options.pages)
+    first = firsts.earliest(
+        f"pull {number}", f"/repos/{slug}/pulls/{number}/commits", _GH_COMMIT_PAGES, _github_author_date
+    )
     author = _login(pr.get("user"))
     seen: list[tuple[datetime, str]] = []
     for review in reviews:
@@ -206,6 +294,7 @@ def _github_pull(
         merge_sha=str(pr["merge_commit_sha"]).lower() if pr.get("merge_commit_sha") else None,
         origin=f"{where} pull {number}",
         title=str(pr.get("title")) if pr.get("title") else None,
+        first_commit=first,
     )
 
 
@@ -221,11 +310,12 @@ def _read(
     pulls: list[PullRequest],
     skipped: list[Skipped],
     client: Client,
+    firsts: _FirstCommits,
 ) -> ApiRead:
     description = (
         f"{where}: {len(deployments)} deployment(s), {len(incidents)} incident issue(s), "
         f"{len(pulls)} merged pull request(s); {client.requests} request(s), "
-        f"{client.not_modified} answered from the cache"
+        f"{client.not_modified} answered from the cache{firsts.note()}"
     )
     events = Events(
         deployments=tuple(deployments),
@@ -280,8 +370,9 @@ def read_gitlab(client: Client, project: str, options: ApiOptions) -> ApiRead:
             skipped.append(Skipped(where, f"release {name}: no commit or release time"))
             continue
         deployments.append(_release(name, sha, moment, f"{where} release {name}"))
+    firsts = _FirstCommits(client)
     pulls = [
-        _gitlab_merge_request(client, base, mr, options, where)
+        _gitlab_merge_request(client, base, mr, options, where, firsts)
         for mr in client.pages(
             f"{base}/merge_requests",
             {"state": "merged", "order_by": "updated_at", "sort": "desc", "per_page": "100"},
@@ -294,7 +385,7 @@ def read_gitlab(client: Client, project: str, options: ApiOptions) -> ApiRead:
         options.pages,
     )
     incidents = [_incident(f"#{i['iid']}", i, where) for i in issues if "iid" in i]
-    return _read(where, deployments, incidents, pulls, skipped, client)
+    return _read(where, deployments, incidents, pulls, skipped, client, firsts)
 
 
 def _diff_size(diffs: list[Any]) -> tuple[int, int]:
@@ -310,9 +401,20 @@ def _diff_size(diffs: list[Any]) -> tuple[int, int]:
 
 
 def _gitlab_merge_request(
-    client: Client, base: str, mr: Mapping[str, Any], options: ApiOptions, where: str
+    client: Client,
+    base: str,
+    mr: Mapping[str, Any],
+    options: ApiOptions,
+    where: str,
+    firsts: _FirstCommits,
 ) -> PullRequest:
     iid = int(mr["iid"])
+    first = firsts.earliest(
+        f"merge request !{iid}",
+        f"{base}/merge_requests/{iid}/commits",
+        _GL_COMMIT_PAGES,
+        _gitlab_author_date,
+    )
     diffs = client.pages(f"{base}/merge_requests/{iid}/diffs", {"per_page": "100"}, options.pages)
     notes = client.pages(
         f"{base}/merge_requests/{iid}/notes",
@@ -344,6 +446,7 @@ def _gitlab_merge_request(
         merge_sha=str(sha).lower() if sha else None,
         origin=f"{where} merge request !{iid}",
         title=str(mr.get("title")) if mr.get("title") else None,
+        first_commit=first,
     )
 
 

@@ -4,6 +4,8 @@ Every response with an ETag is kept under the cache directory (SECLOOP_CACHE_DIR
 directory of secloop) in `api/`, keyed by the URL and a digest of the token (two tokens may see
 different data; the token itself is never written). The next request for the URL sends
 If-None-Match; a 304 answers from the cache and, on GitHub, does not count against the rate limit.
+A failed request raises `ApiError`, which says whether the forge's rate limit stopped it, so a caller
+that can do without an answer stops asking instead of spending the rest of the quota on refusals.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,27 @@ from secloop.core.errors import InputError, UsageError
 
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 TIMEOUT = 30.0
+# GitHub sends X-RateLimit-*, GitLab RateLimit-*; both give the reset as Unix seconds.
+_REMAINING = ("X-RateLimit-Remaining", "RateLimit-Remaining")
+_RESET = ("X-RateLimit-Reset", "RateLimit-Reset")
+
+
+class ApiError(InputError):
+    """A request that got no usable answer: ``detail`` is the message without the URL."""
+
+    def __init__(
+        self,
+        url: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        rate_limited: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(f"{_redact(url)}: {detail}", hint=hint)
+        self.detail = detail
+        self.status = status
+        self.rate_limited = rate_limited
 
 
 def cache_root() -> Path:
@@ -89,14 +113,17 @@ class Client:
             if exc.code == 304 and cached is not None:
                 self.not_modified += 1
                 return cached["body"], cached.get("next")
-            raise InputError(f"{_redact(url)}: HTTP {exc.code} {exc.reason}", hint=_hint(exc.code)) from None
+            limited = _rate_limited(exc.code, exc.headers)
+            hint = _limit_hint(exc.headers) if limited else _hint(exc.code)
+            detail = f"HTTP {exc.code} {exc.reason}"
+            raise ApiError(url, detail, status=exc.code, rate_limited=limited, hint=hint) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise InputError(f"{_redact(url)}: cannot connect: {reason}") from None
+            raise ApiError(url, f"cannot connect: {reason}") from None
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise InputError(f"{_redact(url)}: the response is not JSON") from None
+            raise ApiError(url, "the response is not JSON") from None
         found = _NEXT.search(link)
         next_url = found.group(1) if found else None
         if etag:
@@ -105,6 +132,10 @@ class Client:
 
     def pages(self, path: str, params: dict[str, str], limit: int) -> list[Any]:
         """Every item of a paginated list, following Link rel="next" for at most ``limit`` pages."""
+        return self.walk(path, params, limit)[0]
+
+    def walk(self, path: str, params: dict[str, str], limit: int) -> tuple[list[Any], bool]:
+        """As `pages`, and whether pages were left unread after ``limit``."""
         items: list[Any] = []
         url: str | None = path
         first = True
@@ -114,14 +145,28 @@ class Client:
             body, url = self.get(url, params if first else None)
             first = False
             if not isinstance(body, list):
-                raise InputError(f"{_redact(self.base + path)}: expected a JSON array")
+                raise ApiError(self.base + path, "expected a JSON array")
             items.extend(body)
-        return items
+        return items, url is not None
 
 
 def _redact(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def _rate_limited(code: int, headers: Any) -> bool:
+    if code == 429:
+        return True
+    return code == 403 and any(headers is not None and headers.get(h) == "0" for h in _REMAINING)
+
+
+def _limit_hint(headers: Any) -> str:
+    reset = next((headers.get(h) for h in _RESET if headers is not None and headers.get(h)), None)
+    when = ""
+    if reset is not None and str(reset).isdigit():
+        when = f" (it resets at {datetime.fromtimestamp(int(reset), tz=UTC):%Y-%m-%dT%H:%M:%SZ})"
+    return f"the API rate limit is used up{when}; run again then: what is cached costs only 304s"
 
 
 def _hint(code: int) -> str | None:
