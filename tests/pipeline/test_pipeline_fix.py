@@ -13,7 +13,8 @@ import pytest
 
 from secloop.cli.main import run as run_cli
 from secloop.pipeline.engine import scan_texts
-from secloop.pipeline.fix import fix_workflow, known_pins, resolver
+from secloop.pipeline.fix import PC, fix_workflow, known_pins, resolver
+from secloop.pipeline.workflow import Workflow, parse_workflow
 
 CHECKOUT = "11bd71901bbe5b1630ceea73d27597364c9af683"
 SETUP = "a26af69be951a213d495a4c3e4e4022e16d87065"
@@ -101,14 +102,111 @@ def test_a_clean_workflow_is_left_alone() -> None:
     assert result.applied == []
 
 
-def test_a_flow_mapping_with_is_reported_not_rewritten() -> None:
-    text = (
-        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n"
-        f"      - uses: actions/checkout@{CHECKOUT}\n        with: {{fetch-depth: 0}}\n"
-    )
-    result = fix_workflow("w.yml", text, resolver({}))
+HEAD = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+CO = f"actions/checkout@{CHECKOUT}"
+
+
+@pytest.mark.parametrize(
+    ("step", "fixed"),
+    [
+        (
+            f"      - uses: {CO}\n        with: {{fetch-depth: 0}}  # keep {{this}}\n",
+            f"      - uses: {CO}\n"
+            "        with: {persist-credentials: false, fetch-depth: 0}  # keep {this}\n",
+        ),
+        (
+            f"      - uses: {CO}\n        with: {{ fetch-depth: 0, lfs: true }}\n",
+            f"      - uses: {CO}\n"
+            "        with: { persist-credentials: false, fetch-depth: 0, lfs: true }\n",
+        ),
+        (
+            f"      - uses: {CO}\n        with: {{}} # empty\n",
+            f"      - uses: {CO}\n        with: {{persist-credentials: false}} # empty\n",
+        ),
+        (
+            f'      - uses: {CO}\n        with: {{"fetch-depth": 0}}\n',
+            f'      - uses: {CO}\n        with: {{persist-credentials: false, "fetch-depth": 0}}\n',
+        ),
+        (
+            f"      - {{uses: {CO}, with: {{lfs: true}}}}\n",
+            f"      - {{uses: {CO}, with: {{persist-credentials: false, lfs: true}}}}\n",
+        ),
+        (
+            f"      - uses: {CO}\n        with: {{persist-credentials: true, lfs: true}}\n",
+            f"      - uses: {CO}\n        with: {{persist-credentials: false, lfs: true}}\n",
+        ),
+    ],
+)
+def test_a_flow_mapping_with_is_rewritten_in_place(step: str, fixed: str) -> None:
+    result = fix_workflow("w.yml", HEAD + step, resolver({}))
+    assert result.after == HEAD + fixed
+    assert result.left == []
+    assert [e.rule_id for e in result.applied] == ["GHA-PERSIST-CREDENTIALS"]
+    reparsed = parse_workflow("w.yml", result.after)
+    assert isinstance(reparsed, Workflow) and reparsed.problems == ()
+    assert scan_texts([("w.yml", HEAD + step)]).of("GHA-PERSIST-CREDENTIALS") != ()
+    assert scan_texts([("w.yml", result.after)]).of("GHA-PERSIST-CREDENTIALS") == ()
+
+
+@pytest.mark.parametrize(
+    ("steps", "left"),
+    [
+        (
+            f"      - uses: {CO}\n        with: {{fetch-depth: 0,\n          lfs: true}}\n",
+            ["w.yml:7:15: persist-credentials not added: `with:` is a flow mapping over several lines"],
+        ),
+        (
+            f"      - uses: {CO}\n        with: &co {{fetch-depth: 0}}\n"
+            f"      - uses: {CO}\n        with: *co\n",
+            [
+                "w.yml:7:15: persist-credentials not added: `with:` is a YAML anchor or alias; editing it "
+                "would change every step that shares it",
+                "w.yml:9:15: persist-credentials not added: `with:` is a YAML anchor or alias; editing it "
+                "would change every step that shares it",
+            ],
+        ),
+        (
+            f"      - uses: {CO}\n        with: !!map {{fetch-depth: 0}}\n",
+            ["w.yml:7:15: persist-credentials not added: `with:` carries an explicit YAML tag"],
+        ),
+        (
+            f"      - uses: {CO}\n        with: &co {{persist-credentials: true}}\n"
+            f"      - uses: {CO}\n        with:\n          <<: *co\n          lfs: true\n",
+            [
+                "w.yml:7:15: persist-credentials not added: `with:` is a YAML anchor or alias; editing it "
+                "would change every step that shares it",
+                "w.yml:9:15: persist-credentials not added: persist-credentials comes from a YAML merge key",
+            ],
+        ),
+        (
+            f"      - uses: {CO}\n        with: &co\n          fetch-depth: 0\n",
+            [
+                "w.yml:7:15: persist-credentials not added: `with:` is a YAML anchor or alias; editing it "
+                "would change every step that shares it"
+            ],
+        ),
+    ],
+)
+def test_unsafe_with_is_reported_not_rewritten(steps: str, left: list[str]) -> None:
+    result = fix_workflow("w.yml", HEAD + steps, resolver({}))
     assert not result.changed
-    assert result.left == ["w.yml:7:15: persist-credentials not added: `with:` is a flow mapping"]
+    assert result.left == left
+
+
+def test_a_merge_key_gets_an_own_key_before_it() -> None:
+    steps = (
+        f"      - uses: {CO}\n        with: &co {{fetch-depth: 0}}\n"
+        f"      - uses: {CO}\n        with:\n          <<: *co\n          lfs: true\n"
+    )
+    result = fix_workflow("w.yml", HEAD + steps, resolver({}))
+    assert result.after == HEAD + steps.replace(
+        "        with:\n          <<", "        with:\n          persist-credentials: false\n          <<"
+    )
+    assert result.left == [
+        "w.yml:7:15: persist-credentials not added: `with:` is a YAML anchor or alias; editing it "
+        "would change every step that shares it"
+    ]
+    assert [f.primary.start_line for f in scan_texts([("w.yml", result.after)]).of(PC) if f.primary] == [7]
 
 
 def test_known_pins_come_from_commented_sha_pins() -> None:

@@ -5,7 +5,9 @@ Three fixes, each the documented remedy of one audit:
   pin already in the repository (`owner/repo@<sha> # v4` elsewhere), from a pins file, or from the
   GitHub API when the caller allows it (`resolve`); a ref that cannot be resolved is left alone and
   reported.
-- GHA-PERSIST-CREDENTIALS: `persist-credentials: false` is added to actions/checkout.
+- GHA-PERSIST-CREDENTIALS: `persist-credentials: false` is added to actions/checkout, inside the
+  braces when `with:` is a one-line flow mapping. A `with:` that is an anchor or alias (shared with
+  other steps) or a flow mapping over several lines is reported, not edited.
 - GHA-EXCESSIVE-PERMISSIONS (no `permissions:` anywhere): `permissions: {contents: read}` is added at
   the top of the workflow, before `jobs:`.
 
@@ -18,11 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from secloop.core.model import Location
 from secloop.pipeline.audits.unpinned_action import FULL_SHA
 from secloop.pipeline.engine import scan_texts
-from secloop.pipeline.workflow import Job, Scalar, Step, Workflow, lookup, parse_workflow
+from secloop.pipeline.workflow import Job, Scalar, Step, Workflow, compose, lookup, parse_workflow
 
 USES_LINE = re.compile(
     r"uses\s*:\s*['\"]?(?P<uses>[^\s'\"#@]+)@(?P<sha>[0-9a-fA-F]{40})['\"]?\s*#\s*(?P<ref>[^\s#]+)"
@@ -102,12 +105,17 @@ def _pin_edit(offsets: _Offsets, step: Step, uses: Scalar, resolve: Resolver) ->
     return Edit(start, end, replacement, "GHA-UNPINNED-ACTION", f"pinned {name}@{ref} to {sha}")
 
 
-def _persist_edit(offsets: _Offsets, step: Step) -> Edit | str | None:
+def _persist_edit(offsets: _Offsets, step: Step, with_node: Any) -> Edit | str | None:
     if not step.uses_action("actions/checkout") or step.uses is None:
         return None
     setting = lookup(step.with_, "persist-credentials")
+    if setting is not None and setting.value is not None and setting.value.text.strip().lower() == "false":
+        return None
+    unsafe = _unsafe_with(offsets.text, step, with_node)
+    if unsafe is not None:
+        return f"{step.uses.location}: persist-credentials not added: {unsafe}"
     if setting is not None:
-        if setting.value is None or setting.value.text.strip().lower() == "false":
+        if setting.value is None:
             return None
         start = offsets.of(setting.value.location)
         return Edit(
@@ -119,29 +127,66 @@ def _persist_edit(offsets: _Offsets, step: Step) -> Edit | str | None:
         )
     indent = " " * ((step.location.start_column or 1) - 1)
     uses_end = offsets.line_end(offsets.of(step.uses.location) + len(step.uses.raw))
-    if step.with_:
-        first = step.with_[0].key_location
-        if first.start_line == step.uses.location.start_line or _flow_mapping(offsets, step):
-            return f"{step.uses.location}: persist-credentials not added: `with:` is a flow mapping"
-        at = offsets.starts[(first.start_line or 1) - 1]
-        pad = " " * ((first.start_column or 1) - 1)
-        return Edit(
-            at,
-            at,
-            f"{pad}persist-credentials: false\n",
-            "GHA-PERSIST-CREDENTIALS",
-            "persist-credentials: false",
-        )
-    text = f"\n{indent}with:\n{indent}  persist-credentials: false"
-    return Edit(uses_end, uses_end, text, PC, "with: persist-credentials: false")
+    if with_node is None:
+        text = f"\n{indent}with:\n{indent}  persist-credentials: false"
+        return Edit(uses_end, uses_end, text, PC, "with: persist-credentials: false")
+    pairs = getattr(with_node, "value", [])
+    if getattr(with_node, "flow_style", False):
+        # `{a: 1}` becomes `{persist-credentials: false, a: 1}`; the rest of the line is untouched.
+        at = pairs[0][0].start_mark.index if pairs else with_node.start_mark.index + 1
+        text = "persist-credentials: false" + (", " if pairs else "")
+        return Edit(at, at, text, PC, "persist-credentials: false")
+    first = pairs[0][0].start_mark
+    at = offsets.starts[first.line]
+    return Edit(at, at, f"{' ' * first.column}persist-credentials: false\n", PC, "persist-credentials: false")
 
 
-def _flow_mapping(offsets: _Offsets, step: Step) -> bool:
-    match = re.search(r"\bwith\s*:\s*\{", offsets.text[offsets.of(step.location) :])
-    if match is None:
-        return False
-    first = step.with_[0].key_location
-    return offsets.of(step.location) + match.start() < offsets.of(first)
+def _unsafe_with(text: str, step: Step, node: Any) -> str | None:
+    """Why the step's `with:` cannot be edited in place, or None when it can."""
+    if node is None:
+        return "`with:` comes from a YAML merge key" if step.with_ else None
+    start, end = node.start_mark, node.end_mark
+    if text[start.index : start.index + 1] == "&":
+        return "`with:` is a YAML anchor or alias; editing it would change every step that shares it"
+    if getattr(node, "id", None) != "mapping":
+        return "`with:` is not a mapping"
+    if text[start.index : start.index + 1] == "!":
+        return "`with:` carries an explicit YAML tag"
+    if not node.value:
+        return None if node.flow_style else "`with:` is empty"
+    if node.flow_style and start.line != end.line:
+        return "`with:` is a flow mapping over several lines"
+    own = {k.value for k, _ in node.value if getattr(k, "id", None) == "scalar"}
+    if "<<" in own and "persist-credentials" not in own and lookup(step.with_, "persist-credentials"):
+        return "persist-credentials comes from a YAML merge key"
+    return None
+
+
+def _with_nodes(path: str, text: str) -> dict[tuple[int, int], Any]:
+    """(line, column) of each step mapping -> the node of its own `with:` value."""
+    root = compose(path, text)
+    found: dict[tuple[int, int], Any] = {}
+    for job in _values(_value(root, "jobs")):
+        for step in getattr(_value(job, "steps"), "value", None) or ():
+            node = _value(step, "with")
+            if node is not None:
+                found[(step.start_mark.line + 1, step.start_mark.column + 1)] = node
+    return found
+
+
+def _value(node: Any, key: str) -> Any:
+    if getattr(node, "id", None) != "mapping":
+        return None
+    for k, v in node.value:
+        if getattr(k, "id", None) == "scalar" and k.value == key:
+            return v
+    return None
+
+
+def _values(node: Any) -> list[Any]:
+    if getattr(node, "id", None) != "mapping":
+        return []
+    return [v for _, v in node.value]
 
 
 def _permissions_edit(offsets: _Offsets, workflow: Workflow) -> Edit | str | None:
@@ -160,6 +205,7 @@ def _permissions_edit(offsets: _Offsets, workflow: Workflow) -> Edit | str | Non
 
 
 def _edits(workflow: Workflow, offsets: _Offsets, resolve: Resolver) -> tuple[list[Edit], list[str]]:
+    withs = _with_nodes(workflow.path, offsets.text)
     edits: list[Edit] = []
     left: list[str] = []
 
@@ -174,7 +220,8 @@ def _edits(workflow: Workflow, offsets: _Offsets, resolve: Resolver) -> tuple[li
         del job
         if step.uses is not None:
             take(_pin_edit(offsets, step, step.uses, resolve))
-        take(_persist_edit(offsets, step))
+        where = (step.location.start_line or 0, step.location.start_column or 0)
+        take(_persist_edit(offsets, step, withs.get(where)))
     return edits, left
 
 

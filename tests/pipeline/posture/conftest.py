@@ -8,7 +8,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,16 @@ def fake_api() -> Iterator[FakeApi]:
         server.server_close()
 
 
+def recent_deploy_keys() -> Any:
+    """deploy_keys_read.json, last used yesterday: `secloop posture` and saved facts judge a key's age
+    by the wall clock, and the default answers must stay fresh whatever day the tests run."""
+    keys = payload("github", "deploy_keys_read.json")
+    yesterday = (datetime.now(tz=UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for key in keys:
+        key["last_used"] = yesterday
+    return keys
+
+
 REPO = "/repos/acme/widget"
 PAGE = "?per_page=100"
 
@@ -115,6 +125,8 @@ def github_routes(api: FakeApi, **override: tuple[int, str] | tuple[int, Any]) -
         "protection": (f"{REPO}/branches/main/protection", 200, "protection_admins.json"),
         "rules": (f"{REPO}/rules/branches/main{PAGE}", 200, "rules_none.json"),
         "rulesets": (f"{REPO}/rulesets{PAGE}", 200, "rulesets.json"),
+        "ruleset/7001": (f"{REPO}/rulesets/7001", 200, "ruleset_detail.json"),
+        "deploy_keys": (f"{REPO}/keys{PAGE}", 200, recent_deploy_keys()),
         "actions": (f"{REPO}/actions/permissions", 200, "actions_permissions.json"),
         "workflow": (f"{REPO}/actions/permissions/workflow", 200, "workflow_read.json"),
         "collaborators": (
@@ -173,17 +185,21 @@ def github_snapshot(branch: str | None = "main", **override: tuple[int, str] | t
     from secloop.pipeline.posture.github import (
         _slim_collaborators,
         _slim_hooks,
+        _slim_keys,
         _slim_org,
         _slim_repo,
+        _slim_ruleset,
         _unwrap,
     )
     from secloop.pipeline.posture.model import Answer, Snapshot
 
-    table: dict[str, tuple[str, int, str, Any]] = {
+    table: dict[str, tuple[str, int, Any, Any]] = {
         "repo": (REPO, 200, "repo.json", _slim_repo),
         "protection": (f"{REPO}/branches/main/protection", 200, "protection_admins.json", None),
         "rules": (f"{REPO}/rules/branches/main{PAGE}", 200, "rules_none.json", None),
         "rulesets": (f"{REPO}/rulesets{PAGE}", 200, "rulesets.json", None),
+        "ruleset/7001": (f"{REPO}/rulesets/7001", 200, "ruleset_detail.json", _slim_ruleset),
+        "deploy_keys": (f"{REPO}/keys{PAGE}", 200, recent_deploy_keys(), _slim_keys),
         "actions": (f"{REPO}/actions/permissions", 200, "actions_permissions.json", None),
         "workflow": (f"{REPO}/actions/permissions/workflow", 200, "workflow_read.json", None),
         "collaborators": (

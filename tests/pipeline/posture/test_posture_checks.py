@@ -14,10 +14,16 @@ from secloop.pipeline.posture.model import Answer, Snapshot
 from .conftest import NOW, github_snapshot, payload
 
 PROTECTION = "/repos/acme/widget/branches/main/protection"
+RULESET = "ruleset/7001"
 
 
-def posture(owners: bool = True, **override: Any) -> Posture:
+def posture(*, owners: bool = True, **override: Any) -> Posture:
     return judge(github_snapshot(**override), owners)
+
+
+def detail(name: str) -> dict[str, Any]:
+    """An override of the answer for ruleset 7001 (its key is not a Python name)."""
+    return {RULESET: (200, name)}
 
 
 def one(p: Posture, rule_id: str) -> tuple[Status, str, str | None]:
@@ -59,8 +65,24 @@ def test_ruleset_alone_protects() -> None:
         "a protection rule or ruleset applies to the branch",
         "/repos/acme/widget/rules/branches/main?per_page=100",
     )
-    assert one(p, "POSTURE-ADMINS-BYPASS")[0] is Status.UNKNOWN
+    assert one(p, "POSTURE-ADMINS-BYPASS") == (
+        Status.NOT_APPLICABLE,
+        "no classic protection rule; the rulesets' bypass lists are judged by POSTURE-RULESET-BYPASS",
+        "/repos/acme/widget/rules/branches/main?per_page=100",
+    )
     assert p.score == 5
+    # the ruleset's pull_request rule decides the review count
+    assert one(p, "POSTURE-NO-REQUIRED-REVIEW")[:2] == (Status.PASS, "1 approving review(s) required")
+    # without the rulesets' bypass lists, whether administrators may bypass stays unknown
+    hidden = posture(
+        protection=(404, "protection_not_protected.json"),
+        rules=(200, "rules_ruleset.json"),
+        **detail("ruleset_no_bypass_list.json"),
+    )
+    assert one(hidden, "POSTURE-ADMINS-BYPASS")[:2] == (
+        Status.UNKNOWN,
+        "whether administrators may bypass is not shown (ruleset bypass lists need an admin token)",
+    )
 
 
 def test_force_push_allowed() -> None:
@@ -351,6 +373,7 @@ def test_every_rule_has_a_failing_fixture(rule: Any) -> None:
             hooks=(200, "hooks_insecure.json"),
         ),
         posture(org=(200, "org_no2fa.json")),
+        posture(deploy_keys=(200, "deploy_keys_write.json"), **detail("ruleset_bypass_always.json")),
     ]
     body = payload("github", "protection_admins.json")
     body["allow_deletions"]["enabled"] = True

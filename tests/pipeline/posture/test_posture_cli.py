@@ -53,7 +53,7 @@ def test_without_token_every_check_is_unknown(repo: Path, capsys: pytest.Capture
         False,
         None,
     )
-    assert len(doc["checks"]) == 18
+    assert len(doc["checks"]) == 21
     assert {c["status"] for c in doc["checks"]} == {"unknown"}
     assert {c["reason"] for c in doc["checks"]} == {"set GITHUB_TOKEN (read-only) to check this"}
     assert doc["local"]["review"]["reviewed"] == 1

@@ -195,6 +195,22 @@ def test_branch_protection_partial(tmp_path: Path, cache: Path) -> None:
     )
 
 
+def test_branch_protection_ruleset_bypass(tmp_path: Path, cache: Path) -> None:
+    root = repo_at(tmp_path)
+    saved(**{"ruleset/7001": (200, "ruleset_bypass_always.json")})
+    result = run(root, "code.branch-protection")
+    assert (result.status, result.score) == (Status.PARTIAL, 100)
+    assert result.summary == (
+        "the default branch is protected, but ruleset 'main' (7001) protects main, but repository role "
+        "admin, organisation admins, GitHub App 15368 (exempt) may bypass it always"
+    )
+    assert rules(result) == ["POSTURE-RULESET-BYPASS"]
+    assert (
+        "/repos/acme/widget/rulesets/7001: ruleset 'main' (7001) protects main, but repository role admin, "
+        "organisation admins, GitHub App 15368 (exempt) may bypass it always [POSTURE-RULESET-BYPASS: fail]"
+    ) in result.evidence
+
+
 def test_review_confirmed(tmp_path: Path, cache: Path) -> None:
     root = repo_at(tmp_path)
     saved()
@@ -259,7 +275,36 @@ def test_cicd_sec_2(tmp_path: Path, cache: Path) -> None:
     assert good.status is Status.PASS
     assert good.summary == (
         "host settings: default_workflow_permissions is 'read'; 1 outside collaborator(s), none with write "
-        "access; two_factor_requirement_enabled is true"
+        "access; two_factor_requirement_enabled is true; 1 deploy key(s), all read-only; 1 deploy key(s), "
+        "each used or created in the last 365 days"
+    )
+
+
+def test_cicd_sec_2_deploy_keys(tmp_path: Path, cache: Path) -> None:
+    root = repo_at(tmp_path)
+    saved(deploy_keys=(200, "deploy_keys_write.json"))
+    result = run(root, "pipeline.cicd-sec-2")
+    assert result.status is Status.FAIL
+    assert rules(result) == [
+        "POSTURE-DEPLOY-KEY-STALE",
+        "POSTURE-DEPLOY-KEY-STALE",
+        "POSTURE-DEPLOY-KEY-WRITE",
+    ]
+    assert (
+        "posture: installed GitHub Apps: not checked; listing an organisation's app installations needs an "
+        "organisation owner's token, and secloop asks for read-only repository access"
+    ) in result.evidence
+
+
+def test_cicd_sec_2_unreadable_deploy_keys_are_not_a_pass(tmp_path: Path, cache: Path) -> None:
+    root = repo_at(tmp_path)
+    saved(deploy_keys=(403, "forbidden.json"))
+    result = run(root, "pipeline.cicd-sec-2")
+    assert result.status is base(root, "pipeline.cicd-sec-2").status
+    assert result.status is not Status.PASS
+    assert (
+        "host settings: the saved posture cannot tell: /repos/acme/widget/keys?per_page=100 answered HTTP 403"
+        in (result.summary)
     )
 
 

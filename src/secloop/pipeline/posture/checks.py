@@ -7,7 +7,7 @@ the check `unknown` with what permission is missing; it never passes by default.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +17,7 @@ from secloop.core.fingerprint import keyed_fingerprint
 from secloop.core.model import Finding, Location
 from secloop.core.rules import Rule
 from secloop.pipeline.posture import rules as R
+from secloop.pipeline.posture.access import Bypass, deploy_key_checks, ruleset_bypass
 from secloop.pipeline.posture.model import Answer, Check, Snapshot
 from secloop.pipeline.posture.scorecard import BranchRule, Tier, combine, from_protection, from_rules
 from secloop.pipeline.posture.scorecard import score as scorecard_score
@@ -190,7 +191,9 @@ def _scored(snapshot: Snapshot, checks: list[Check], rule: BranchRule | None, co
 # -- GitHub ----------------------------------------------------------------------------------------
 
 
-def _github_branch(snapshot: Snapshot, codeowners: bool) -> tuple[list[Check], BranchRule | None]:
+def _github_branch(
+    snapshot: Snapshot, codeowners: bool, bypass: Bypass
+) -> tuple[list[Check], BranchRule | None]:
     protection, rules = snapshot.get("protection"), snapshot.get("rules")
     if protection is None:
         return _unknown((R.BRANCH_UNPROTECTED, *BRANCH_RULES), None, "the default branch"), None
@@ -206,7 +209,16 @@ def _github_branch(snapshot: Snapshot, codeowners: bool) -> tuple[list[Check], B
         if classic is not None or ruleset is None
         else (rules.path if rules else protection.path)
     )
-    return branch_checks(combined, path, codeowners), combined
+    if classic is not None or ruleset is None or bypass.no_bypass is None:
+        return branch_checks(combined, path, codeowners), combined
+    # Rulesets only: their bypass lists stand in for enforce_admins (Scorecard's tier 5).
+    combined = replace(combined, enforce_admins=bypass.no_bypass)
+    moot = "no classic protection rule; the rulesets' bypass lists are judged by POSTURE-RULESET-BYPASS"
+    checks = [
+        Check(c.rule, NA, moot, c.path) if c.rule is R.ADMINS_BYPASS else c
+        for c in branch_checks(combined, path, codeowners)
+    ]
+    return checks, combined
 
 
 def _security(repo: Answer, rule: Rule, key: str, what: str) -> Check:
@@ -410,7 +422,9 @@ def hook_checks(answer: Answer | None, platform: str) -> list[Check]:
 
 
 def _judge_github(snapshot: Snapshot, codeowners: bool) -> Posture:
-    checks, rule = _github_branch(snapshot, codeowners)
+    bypass = ruleset_bypass(snapshot)
+    checks, rule = _github_branch(snapshot, codeowners, bypass)
+    checks += bypass.checks
     repo = snapshot.get("repo") or Answer("/repos/" + snapshot.repo, 0, error="not fetched")
     checks += _workflow_checks(snapshot)
     checks.append(_security(repo, R.SECRET_SCANNING_OFF, "secret_scanning", "secret scanning"))
@@ -421,6 +435,7 @@ def _judge_github(snapshot: Snapshot, codeowners: bool) -> Posture:
     checks.append(_org_check(snapshot))
     checks += _runner_checks(snapshot)
     checks += hook_checks(snapshot.get("hooks"), "github")
+    checks += deploy_key_checks(snapshot)
     return _scored(snapshot, checks, rule, codeowners)
 
 

@@ -88,6 +88,53 @@ def _unwrap(key: str, fields: tuple[str, ...]) -> Any:
     return transform
 
 
+def _slim_ruleset(body: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    out = {
+        k: body[k]
+        for k in ("id", "name", "target", "source_type", "source", "enforcement", "conditions")
+        if k in body
+    }
+    # Absent, not empty, when the token may not edit the ruleset: the checks must tell the two apart.
+    if isinstance(body.get("bypass_actors"), list):
+        out["bypass_actors"] = [
+            {k: a.get(k) for k in ("actor_id", "actor_type", "bypass_mode")}
+            for a in body["bypass_actors"]
+            if isinstance(a, dict)
+        ]
+    rules = body.get("rules")
+    if isinstance(rules, list):
+        out["rules"] = [{"type": r.get("type")} for r in rules if isinstance(r, dict)]
+    return out
+
+
+def _slim_keys(body: Any) -> Any:
+    if not isinstance(body, list):
+        return body
+    fields = ("id", "title", "read_only", "created_at", "last_used", "added_by", "enabled")
+    return [{f: k.get(f) for f in fields if f in k} for k in body if isinstance(k, dict)]
+
+
+def ruleset_key(ruleset_id: object) -> str:
+    return f"ruleset/{ruleset_id}"
+
+
+def _ruleset_details(client: ApiClient, base: str, listed: Response) -> dict[str, Answer]:
+    """The detail of every active branch ruleset: the list answer has no conditions or bypass list."""
+    if not listed.ok or not isinstance(listed.body, list):
+        return {}
+    out: dict[str, Answer] = {}
+    for item in listed.body:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            continue
+        if item.get("enforcement") != "active" or item.get("target", "branch") != "branch":
+            continue
+        detail = client.get(f"{base}/rulesets/{item['id']}", transform=_slim_ruleset)
+        out[ruleset_key(item["id"])] = answer_of(detail)
+    return out
+
+
 def _slim_org(body: Any) -> Any:
     if not isinstance(body, dict):
         return body
@@ -119,7 +166,10 @@ def fetch_github(client: ApiClient, repo: str, branch: str | None, now: datetime
         quoted = quote(target, safe="")
         answers["protection"] = answer_of(client.get(f"{base}/branches/{quoted}/protection"))
         answers["rules"] = answer_of(client.get_all(f"{base}/rules/branches/{quoted}"))
-    answers["rulesets"] = answer_of(client.get_all(f"{base}/rulesets"))
+    listed = client.get_all(f"{base}/rulesets")
+    answers["rulesets"] = answer_of(listed)
+    answers.update(_ruleset_details(client, base, listed))
+    answers["deploy_keys"] = answer_of(client.get_all(f"{base}/keys", transform=_slim_keys))
     answers["actions"] = answer_of(client.get(f"{base}/actions/permissions"))
     answers["workflow"] = answer_of(client.get(f"{base}/actions/permissions/workflow"))
     answers["collaborators"] = answer_of(

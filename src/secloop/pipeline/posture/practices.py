@@ -42,7 +42,25 @@ PR_TEMPLATES = (
     "docs/PULL_REQUEST_TEMPLATE.md",
 )
 PR_TEMPLATE_DIRS = (".github/PULL_REQUEST_TEMPLATE/", ".gitlab/merge_request_templates/")
-BRANCH = (R.BRANCH_UNPROTECTED, R.FORCE_PUSH_ALLOWED, R.DELETION_ALLOWED, R.ADMINS_BYPASS, R.NO_STATUS_CHECKS)
+BRANCH = (
+    R.BRANCH_UNPROTECTED,
+    R.FORCE_PUSH_ALLOWED,
+    R.DELETION_ALLOWED,
+    R.ADMINS_BYPASS,
+    R.RULESET_BYPASS,
+    R.NO_STATUS_CHECKS,
+)
+ACCESS = (
+    R.OUTSIDE_COLLABORATOR_WRITE,
+    R.DEFAULT_TOKEN_WRITE,
+    R.ORG_2FA_OFF,
+    R.DEPLOY_KEY_WRITE,
+    R.DEPLOY_KEY_STALE,
+)
+APPS_NOTE = (
+    "installed GitHub Apps: not checked; listing an organisation's app installations needs an "
+    "organisation owner's token, and secloop asks for read-only repository access"
+)
 REVIEW = (R.NO_REQUIRED_REVIEW, R.NO_CODEOWNER_REVIEW, R.STALE_REVIEWS_KEPT, R.ACTIONS_CAN_APPROVE)
 _RANK = {Status.PASS: 0, Status.NOT_APPLICABLE: 0, Status.UNKNOWN: 1, Status.PARTIAL: 2, Status.FAIL: 3}
 
@@ -268,6 +286,15 @@ def by_rules(carried: Sequence[Rule], key: Sequence[Rule], cited: Sequence[Rule]
     return run
 
 
+def _access(posture: Posture) -> Decision:
+    # Deploy keys are a key check: a token that cannot list them cannot vouch for who may push.
+    key = (R.OUTSIDE_COLLABORATOR_WRITE, R.DEFAULT_TOKEN_WRITE, R.DEPLOY_KEY_WRITE)
+    decision = by_rules(ACCESS, key)(posture)
+    if posture.snapshot.platform == "github" and posture.snapshot.get("org") is not None:
+        decision.notes.append(f"posture: {APPS_NOTE}")
+    return decision
+
+
 def _audit(posture: Posture) -> Decision:
     status, reason, path = audit_log(posture.snapshot)
     note = [f"{path or 'posture'}: {reason}"]
@@ -314,13 +341,7 @@ EVALUATORS: dict[str, Evaluator] = {
         "pipeline.cicd-sec-1",
         by_rules((), (R.BRANCH_UNPROTECTED, R.NO_REQUIRED_REVIEW, R.FORCE_PUSH_ALLOWED), (*BRANCH, *REVIEW)),
     ),
-    "pipeline.cicd-sec-2": with_posture(
-        "pipeline.cicd-sec-2",
-        by_rules(
-            (R.OUTSIDE_COLLABORATOR_WRITE, R.DEFAULT_TOKEN_WRITE, R.ORG_2FA_OFF),
-            (R.OUTSIDE_COLLABORATOR_WRITE, R.DEFAULT_TOKEN_WRITE),
-        ),
-    ),
+    "pipeline.cicd-sec-2": with_posture("pipeline.cicd-sec-2", _access),
     "pipeline.cicd-sec-6": with_posture(
         "pipeline.cicd-sec-6",
         by_rules(

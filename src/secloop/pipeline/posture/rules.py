@@ -232,6 +232,47 @@ WEBHOOK_INSECURE = _rule(
     (8,),
     (319, 295),
 )
+RULESET_BYPASS = _rule(
+    "POSTURE-RULESET-BYPASS",
+    "Actors may always bypass the default branch's ruleset",
+    Stage.CODE,
+    Severity.MEDIUM,
+    "An active ruleset that protects the default branch lists bypass actors with bypass mode "
+    "'always' (or 'exempt'): those roles, teams, apps or deploy keys can push straight to the branch, "
+    "force-push or delete it, past every rule of the ruleset. Administrator, organisation-admin and "
+    "app (Integration) bypasses are the usual case, and a stolen token of any of them ships code "
+    "unreviewed. Bypass mode 'pull_request' is accepted: the actor must still open a pull request, "
+    "which leaves a reviewable record.",
+    "Empty the ruleset's bypass list, or set the bypass mode of each actor to 'For pull requests "
+    "only' (bypass_mode pull_request).",
+    (1,),
+    (284,),
+)
+DEPLOY_KEY_WRITE = _rule(
+    "POSTURE-DEPLOY-KEY-WRITE",
+    "A deploy key has write access",
+    Stage.PIPELINE,
+    Severity.MEDIUM,
+    "A deploy key with write access is an SSH key, held outside GitHub's accounts, 2FA and "
+    "offboarding, that can push to every branch no rule protects and create tags and releases "
+    "without review.",
+    "Recreate the key as read-only; pushes from automation should come from a GitHub App or a "
+    "workflow token with scoped permissions.",
+    (2,),
+    (284,),
+)
+DEPLOY_KEY_STALE = _rule(
+    "POSTURE-DEPLOY-KEY-STALE",
+    "A deploy key has not been used for a year",
+    Stage.PIPELINE,
+    Severity.LOW,
+    "A deploy key with no recorded use in the last 365 days (by its last_used date, else its "
+    "creation date) is a standing credential nobody seems to need; its private half may sit on a "
+    "machine that no longer exists.",
+    "Delete the deploy key, or rotate it if it is still needed.",
+    (2,),
+    (324,),
+)
 
 RULES: tuple[Rule, ...] = (
     BRANCH_UNPROTECTED,
@@ -252,4 +293,7 @@ RULES: tuple[Rule, ...] = (
     RUNNER_GROUP_OPEN,
     WEBHOOK_NO_SECRET,
     WEBHOOK_INSECURE,
+    RULESET_BYPASS,
+    DEPLOY_KEY_WRITE,
+    DEPLOY_KEY_STALE,
 )
