@@ -100,9 +100,10 @@ def test_import_command(invoke: Invoke, tmp_path: Path) -> None:
         ('{"otmVersion": "0.2.0",\n  "project": }', "shop.json:2:14: not JSON: Expecting value"),
         (
             '{"project": {}}',
-            "shop.json: neither an Open Threat Model file, a TM-BOM nor pytm's JSON output\n"
+            "shop.json: neither an Open Threat Model file, a TM-BOM, pytm's JSON output nor a Threagile "
+            "model\n"
             "  expected: a JSON object with otmVersion (OTM), with scope, trust_zones and data_flows "
-            "(TM-BOM), or with flows and assets (pytm --json)",
+            "(TM-BOM), or with flows and assets (pytm --json); or YAML with technical_assets (Threagile)",
         ),
     ],
 )

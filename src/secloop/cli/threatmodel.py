@@ -267,14 +267,15 @@ def register(app: typer.Typer) -> None:
     def import_command(
         source: Path = typer.Argument(
             ...,
-            help="An Open Threat Model (OTM) JSON file, a TM-BOM JSON file, or pytm's JSON output "
-            "(tm.py --json).",
+            help="An Open Threat Model (OTM) JSON file, a TM-BOM JSON file, pytm's JSON output "
+            "(tm.py --json), or a Threagile model (YAML).",
             dir_okay=False,
         ),
         output: Path | None = typer.Option(None, "--output", "-o", help="Write the model to FILE."),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     ) -> None:
-        """Import an Open Threat Model (OTM) JSON file, a TM-BOM, or a pytm model from its JSON output.
+        """Import an Open Threat Model (OTM) JSON file, a TM-BOM, a pytm model from its JSON output, or
+        a Threagile model.
 
         OTM: trust zones become trust boundaries, components processes, data stores or external
         entities (by type and tags), data flows flows (protocol from their tags), assets data assets
@@ -283,9 +284,14 @@ def register(app: typer.Typer) -> None:
         as properties (its findings are not imported; secloop derives its own threats). TM-BOM (the
         OWASP Threat Model Library JSON schema): trust zones, actors, components, data stores, data
         sets, data flows, assumptions, and threats with their controls (active -> mitigated) and
-        risk scores (-> severity). What cannot be imported is listed in comments at the top. The
-        result is validated like any model. Exit codes: 0 written; 2 unreadable input, an existing
-        --output without --force, or a model that does not validate; 3 internal error.
+        risk scores (-> severity). Threagile (threagile.yaml, told by its technical_assets):
+        technical assets become components, communication links flows, data assets data assets
+        (five-step C-I-A -> low/medium/high/critical), trust boundaries trust boundaries (nested
+        ones get a parent), individual risks hand-written threats (mitigated and false-positive
+        risk tracking -> mitigated and not-applicable). What cannot be imported is listed in
+        comments at the top. The result is validated like any model. Exit codes: 0 written; 2
+        unreadable input (with file:line), a reference to an element that does not exist, an
+        existing --output without --force, or a model that does not validate; 3 internal error.
         """
         text = import_model(source)
         parse_model(text, str(output or source.with_suffix(".yaml")), load_rulebook().ids)

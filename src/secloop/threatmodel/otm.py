@@ -267,17 +267,29 @@ def otm_to_model(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 
 def import_model(path: Path) -> str:
-    """The YAML text of a secloop model made from an OTM file or from pytm's JSON output (validated
-    by the caller); the format is told by its keys."""
+    """The YAML text of a secloop model made from an OTM file, a TM-BOM, pytm's JSON output or a
+    Threagile model (validated by the caller); the format is told by its keys. A text that starts
+    with '{' or '[' is read as JSON, any other as YAML (with lines kept for errors)."""
     from secloop.threatmodel.pytm_import import pytm_to_model  # it builds on IdMap above
+    from secloop.threatmodel.threagile import is_threagile, read_yaml, threagile_to_model
     from secloop.threatmodel.tmbom import is_tmbom, tmbom_to_model
 
     try:
-        raw = json.loads(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
     except FileNotFoundError:
         raise ModelError([Problem(Place(str(path)), "the file to import does not exist")]) from None
-    except json.JSONDecodeError as exc:
-        raise ModelError([Problem(Place(str(path), exc.lineno, exc.colno), f"not JSON: {exc.msg}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ModelError([Problem(Place(str(path)), f"not UTF-8 text (byte {exc.start})")]) from None
+    root = None
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ModelError(
+                [Problem(Place(str(path), exc.lineno, exc.colno), f"not JSON: {exc.msg}")]
+            ) from None
+    else:
+        raw, root = read_yaml(text, str(path))
     if isinstance(raw, dict) and "otmVersion" in raw:
         model, notes = otm_to_model(raw)
         origin = f"OTM {raw['otmVersion']}"
@@ -287,14 +299,18 @@ def import_model(path: Path) -> str:
     elif isinstance(raw, dict) and "flows" in raw and ("assets" in raw or "elements" in raw):
         model, notes = pytm_to_model(raw)
         origin = "pytm JSON"
+    elif isinstance(raw, dict) and is_threagile(raw):
+        model, notes = threagile_to_model(raw, root, str(path))
+        origin = f"Threagile {raw.get('threagile_version') or ''}".rstrip()
     else:
         raise ModelError(
             [
                 Problem(
                     Place(str(path)),
-                    "neither an Open Threat Model file, a TM-BOM nor pytm's JSON output",
+                    "neither an Open Threat Model file, a TM-BOM, pytm's JSON output nor a Threagile model",
                     expected="a JSON object with otmVersion (OTM), with scope, trust_zones and data_flows "
-                    "(TM-BOM), or with flows and assets (pytm --json)",
+                    "(TM-BOM), or with flows and assets (pytm --json); or YAML with technical_assets "
+                    "(Threagile)",
                 )
             ]
         )
