@@ -182,3 +182,15 @@ def test_configuration_wins_over_the_environment_end_to_end(
     health = next(p for p in json.loads(out.stdout)["practices"] if p["id"] == "build.component-health")
     assert health["evidence"][0].endswith(f"; PyPI JSON API {registry_server.pypi} from the configuration")
     assert registry_server.requests == ["/pypi/examplepkg/json"]
+
+
+def test_the_registry_cache_lives_under_the_shared_cache_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secloop.deps.registry import default_cache_dir
+
+    monkeypatch.delenv("SECLOOP_REGISTRY_CACHE", raising=False)
+    monkeypatch.setenv("SECLOOP_CACHE_DIR", str(tmp_path / "caches"))
+    assert default_cache_dir() == tmp_path / "caches" / "registry"
+    monkeypatch.setenv("SECLOOP_REGISTRY_CACHE", str(tmp_path / "own"))
+    assert default_cache_dir() == tmp_path / "own"

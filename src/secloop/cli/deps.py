@@ -240,7 +240,7 @@ def register_scan(scan: typer.Typer) -> None:
             None,
             "--registry-cache",
             envvar="SECLOOP_REGISTRY_CACHE",
-            help="Registry metadata cache directory (default: the user cache directory, secloop/registry).",
+            help="Registry metadata cache directory (default: registry under SECLOOP_CACHE_DIR or the user cache).",
         ),
     ) -> None:
         """Check every lockfile against the offline OSV advisory database.

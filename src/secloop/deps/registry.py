@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import platformdirs
-
+from secloop.core.cachedir import cache_root
 from secloop.deps.cache import HostCache, cache_file, paused_gc
 from secloop.deps.model import NPM, PYPI
 
@@ -198,7 +197,7 @@ def _from_json(data: Mapping[str, Any]) -> PackageInfo | None:
 
 def default_cache_dir() -> Path:
     env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path(platformdirs.user_cache_dir("secloop")) / "registry"
+    return Path(env) if env else cache_root() / "registry"
 
 
 # uv's own variables first (UV_DEFAULT_INDEX supersedes UV_INDEX_URL), then pip's.
