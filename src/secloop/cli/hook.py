@@ -213,7 +213,9 @@ def register(app: typer.Typer) -> None:
         """Server hook: scan only the new blobs of the pushed commits and fail closed.
 
         Reads `<old> <new> <ref>` lines on stdin. A secret, an unreadable object, a timeout or any
-        internal error rejects the push (exit 1). Break-glass: `git push -o secloop.break-glass=<reason>`
+        internal error rejects the push (exit 1). Inline `secloop: ignore[RULE-ID] <reason>` allows
+        apply, and the baseline the server already holds (at the old tip), not one the push adds.
+        Break-glass: `git push -o secloop.break-glass=<reason>`
         (the server needs receive.advertisePushOptions=true) or SECLOOP_BREAK_GLASS=<reason>; it needs
         a reason and an audit log, and is written there as one JSON line before the push is accepted.
         """

@@ -5,7 +5,10 @@ hook (server) gets `<old oid> <new oid> <ref>` lines while the pushed objects si
 Both scan the blobs reachable from the new tips and from no existing ref, each exactly once.
 
 The server hook fails closed: a secret, an unreadable object, a timeout or any internal error rejects
-the push with a message. A break-glass reason (`SECLOOP_BREAK_GLASS=<reason>` in the environment or
+the push with a message. A finding the baseline already on the server lists, or whose line carries an
+inline allow with a reason, does not count (secloop.secrets.pushpolicy).
+
+A break-glass reason (`SECLOOP_BREAK_GLASS=<reason>` in the environment or
 `git push -o secloop.break-glass=<reason>`) lets the push through, and only when it can first be
 written as one JSON line to the audit log.
 """
@@ -23,7 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from secloop.core.errors import UsageError
+from secloop.core.errors import InputError, SecloopError, UsageError
+from secloop.core.model import Finding
 from secloop.secrets.engine import Engine
 from secloop.secrets.gitio import run_git
 from secloop.secrets.scan import SecretsScan, scan_history
@@ -80,7 +84,7 @@ def parse_pre_push(text: str) -> list[RefUpdate]:
     return updates
 
 
-def _is_zero(oid: str) -> bool:
+def is_zero(oid: str) -> bool:
     return set(oid) == {"0"}
 
 
@@ -98,10 +102,10 @@ def push_revisions(root: Path, updates: Sequence[RefUpdate], exclude: Sequence[s
     Deleted refs bring nothing. An old tip the local repository does not have (the remote moved on)
     cannot be excluded, so it is left out and the scan covers more, never less.
     """
-    tips = sorted({u.new for u in updates if not _is_zero(u.new)})
+    tips = sorted({u.new for u in updates if not is_zero(u.new)})
     if not tips:
         return []
-    olds = sorted({u.old for u in updates if not _is_zero(u.old) and _exists(root, u.old)})
+    olds = sorted({u.old for u in updates if not is_zero(u.old) and _exists(root, u.old)})
     return [*tips, "--not", *olds, *exclude]
 
 
@@ -163,6 +167,24 @@ def append_audit(path: Path, entry: Mapping[str, object]) -> None:
         os.close(fd)
 
 
+def where_of(finding: Finding) -> str:
+    """`path:line in <commit>` of the finding's first place, as the pusher reads it."""
+    where = finding.primary
+    if where is None:
+        return "?"
+    commit = f" in {where.commit[:12]}" if where.commit else ""
+    return f"{where.path}:{where.start_line}{commit}"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The pushed findings split by the server's policy (baseline, inline allows) and why."""
+
+    blocked: tuple[Finding, ...]
+    allowed: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
 @dataclass
 class Verdict:
     """What the server hook decided and the lines it prints to the pusher."""
@@ -171,9 +193,9 @@ class Verdict:
     lines: list[str] = field(default_factory=list)
 
 
-def _summary(scan: SecretsScan) -> list[dict[str, object]]:
+def _summary(findings: Sequence[Finding]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for finding in scan.findings:
+    for finding in findings:
         where = finding.primary
         props = dict(finding.properties)
         rows.append(
@@ -188,6 +210,19 @@ def _summary(scan: SecretsScan) -> list[dict[str, object]]:
     return rows
 
 
+def _describe(exc: Exception) -> str:
+    """One line for the pusher and the audit log; secloop's own errors name their file and line."""
+    if isinstance(exc, SecloopError) and exc.place is not None:
+        return f"{type(exc).__name__}: {exc.place}: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _judge(root: Path, updates: Sequence[RefUpdate], findings: Sequence[Finding]) -> Judgement:
+    from secloop.secrets.pushpolicy import judge_push  # only a push with findings pays for the policy
+
+    return judge_push(root, updates, findings)
+
+
 def pre_receive(
     root: Path,
     updates_text: str,
@@ -195,31 +230,42 @@ def pre_receive(
     scanner: Callable[[list[RefUpdate]], SecretsScan],
     audit_log: Path | None,
     timeout: float,
+    judge: Callable[[Path, Sequence[RefUpdate], Sequence[Finding]], Judgement] = _judge,
 ) -> Verdict:
-    """Scan the push and decide; every failure path ends in a rejection unless break-glass is logged."""
+    """Scan the push and decide; every failure path ends in a rejection unless break-glass is logged.
+
+    `judge` applies the accepted baseline and the inline allows to what the scan found.
+    """
     reason = break_glass_reason(env)
     updates: list[RefUpdate] = []
     scan: SecretsScan | None = None
+    judged: Judgement | None = None
     error: str | None = None
+    hint: str | None = None
     try:
         updates = parse_pre_receive(updates_text)
         with deadline(timeout):
             scan = scanner(updates)
+            if scan.findings:
+                judged = judge(root, updates, scan.findings)
     except HookTimeout as exc:
         error = f"timeout: {exc}"
     except Exception as exc:  # fail closed: any failure rejects the push
-        error = f"{type(exc).__name__}: {exc}"
-    findings = list(scan.findings) if scan is not None else []
+        error = _describe(exc)
+        # A malformed file has a fix to name; git's own hints speak to a client, not to the pusher.
+        hint = exc.hint if isinstance(exc, InputError) else None
+    # Findings the policy could not judge (it failed) all count.
+    findings = list(judged.blocked if judged is not None else scan.findings if scan is not None else ())
     verdict = Verdict(accepted=error is None and not findings)
     for f in findings:
-        where = f.primary
-        place = f"{where.path}:{where.start_line}" if where else "?"
-        commit = f" in {where.commit[:12]}" if where and where.commit else ""
-        verdict.lines.append(f"secloop: {f.rule_id} at {place}{commit}: {f.message}")
+        verdict.lines.append(f"secloop: {f.rule_id} at {where_of(f)}: {f.message}")
+    verdict.lines += judged.notes if judged is not None else ()
     for skipped in scan.skipped if scan is not None else ():
         verdict.lines.append(f"secloop: not checked: {skipped.path}: {skipped.reason}")
     if error is not None:
         verdict.lines.append(f"secloop: the push could not be checked for secrets ({error}); rejected")
+        if hint:
+            verdict.lines.append(f"secloop: hint: {hint}")
     if verdict.accepted:
         return verdict
     if reason is None:
@@ -242,7 +288,7 @@ def pre_receive(
         "host": socket.gethostname(),
         "repository": str(root.resolve()),
         "refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in updates],
-        "findings": _summary(scan) if scan is not None else [],
+        "findings": _summary(findings),
         "error": error,
     }
     try:
