@@ -140,7 +140,7 @@ def test_serve_answers_on_the_port_it_was_given(tmp_path: Path, workers: str) ->
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # two workers start slowly on a loaded machine
         while True:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -152,10 +152,14 @@ def test_serve_answers_on_the_port_it_was_given(tmp_path: Path, workers: str) ->
         assert (response.status_code, response.json()) == (200, {"status": "ok"})
         assert "server" not in response.headers
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            started = time.perf_counter()
-            for _ in range(10):  # keep-alive requests: without TCP_NODELAY each would wait ~40 ms
+            # Keep-alive requests: without TCP_NODELAY every one waits ~40 ms for the delayed ACK. The
+            # fastest of 20 is compared, so a loaded machine slowing some of them does not matter.
+            timings = []
+            for _ in range(20):
+                started = time.perf_counter()
                 assert client.get("/healthz").status_code == 200
-            assert time.perf_counter() - started < 0.3
+                timings.append(time.perf_counter() - started)
+            assert min(timings) < 0.03, timings
     finally:
         process.terminate()
         process.wait(timeout=15)
