@@ -11,6 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from secloop.alerts.replay import load_rules
 from secloop.cli.alerts import register
 from secloop.cli.main import run_app
 from tests.alerts.conftest import SLO_FIXTURE, requests_metrics
@@ -68,9 +69,13 @@ class _Sink(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(HTTPServer):
+    request_queue_size = 128
+
+
 @pytest.fixture
 def sink() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Sink)
+    server = _Server(("127.0.0.1", 0), _Sink)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     _Sink.bodies = []
@@ -144,3 +149,74 @@ def test_replay_refuses_non_loopback_post_before_reading(
     )
     assert code == 2
     assert "alerts.example.org is neither loopback nor allowed" in err
+
+
+def _missed(tmp_path: Path) -> tuple[list[str], Path]:
+    rules, metrics, _ = _inputs(tmp_path)
+    incidents = tmp_path / "missed.yml"
+    incidents.write_text(
+        "incidents:\n  - start: 2026-01-01T00:10:00Z\n    end: 2026-01-01T00:20:00Z\n"
+        "    alerts: [CheckoutLatencyBurnRatePage]\n"
+    )
+    return ["alerts", "replay", str(rules), "--metrics", str(metrics), "--labels", str(incidents)], rules
+
+
+def test_replay_as_sarif(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    args, rules = _missed(tmp_path)
+    code, out, err = _run([*args, "-f", "sarif"], capsys)
+    assert code == 0, err
+    lines = {r.name: r.line for r in load_rules(rules.read_text(), "rules.yml") if r.is_alert}
+    run = json.loads(out)["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["ALERT-REPLAY-MISSED", "ALERT-REPLAY-NOISE"]
+    got = [
+        (
+            r["ruleId"],
+            r["level"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["message"]["text"],
+            r["properties"]["practice"],
+        )
+        for r in run["results"]
+    ]
+    assert got == sorted(got, key=lambda item: item[2])
+    assert sorted(got) == sorted([
+        (
+            "ALERT-REPLAY-NOISE", "warning", lines["CheckoutAvailabilityBurnRatePage"],
+            "alert CheckoutAvailabilityBurnRatePage fired 1 of 1 time(s) outside every labelled incident "
+            "(precision 0.00)",
+            "monitor.alerting",
+        ),
+        (
+            "ALERT-REPLAY-NOISE", "warning", lines["CheckoutAvailabilityBurnRateTicket"],
+            "alert CheckoutAvailabilityBurnRateTicket fired 1 of 1 time(s) outside every labelled incident "
+            "(precision 0.00)",
+            "monitor.alerting",
+        ),
+        (
+            "ALERT-REPLAY-MISSED", "error", lines["CheckoutLatencyBurnRatePage"],
+            "alert CheckoutLatencyBurnRatePage missed 1 of 1 labelled incident(s) (recall 0.00)",
+            "monitor.alerting",
+        ),
+    ])  # fmt: skip
+    assert run["properties"]["as_of"] == "2026-01-01T00:00:00Z"
+    assert run["properties"]["gate"]["passed"] is True
+    # With bars, only the alerts below them are findings, and the gate fails as the exit code does.
+    code, out, err = _run([*args, "-f", "sarif", "--min-recall", "1", "--min-precision", "0"], capsys)
+    assert code == 1
+    run = json.loads(out)["runs"][0]
+    assert [(r["ruleId"], r["properties"]["alert"]) for r in run["results"]] == [
+        ("ALERT-REPLAY-MISSED", "CheckoutLatencyBurnRatePage")
+    ]
+    assert run["properties"]["gate"]["reasons"] == [
+        "below the --min-precision/--min-recall bar: CheckoutLatencyBurnRatePage"
+    ]
+
+
+def test_replay_sarif_needs_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules, metrics, _ = _inputs(tmp_path)
+    code, out, err = _run(["alerts", "replay", str(rules), "--metrics", str(metrics), "-f", "sarif"], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: -f sarif needs --labels: without labelled incidents no firing is noise")

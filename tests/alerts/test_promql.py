@@ -34,9 +34,12 @@ def test_parse_shapes() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("histogram_quantile(0.9, x)", "function histogram_quantile() is not supported"),
+        ("absent(x)", "function absent() is not supported"),
+        ("histogram_quantile(0.9)", "histogram_quantile() takes a quantile and a vector of buckets"),
         ("rate(x[5m] offset 1h)", "offset is not supported"),
-        ("x / on(a) group_left y", "group_left is not supported"),
+        ("x / group_left y", "group_left needs on(...) or ignoring(...) before it"),
+        ("x and on(a) group_left y", "no grouping allowed for `and`"),
+        ("x / on(a) group_right(a) y", "label 'a' must not occur in on(...) and the group modifier at once"),
         ("rate(x)", "rate() takes one range selector"),
         ("sum(x", "expected ')'"),
         ("x{a=b}", "expected a quoted label value"),

@@ -114,11 +114,11 @@ def test_recordings_go_stale_when_their_input_disappears() -> None:
 
 
 def test_unsupported_expression_names_the_rule_and_line() -> None:
-    text = "groups:\n- name: g\n  rules:\n  - alert: Slow\n    expr: histogram_quantile(0.99, x) > 1\n"
+    text = "groups:\n- name: g\n  rules:\n  - alert: Slow\n    expr: quantile_over_time(0.99, x[5m]) > 1\n"
     with pytest.raises(InputError) as caught:
         load_rules(text, "rules.yml")
     assert str(caught.value.place) == "rules.yml:5"
-    assert caught.value.message == "alert 'Slow': function histogram_quantile() is not supported"
+    assert caught.value.message == "alert 'Slow': function quantile_over_time() is not supported"
 
 
 @pytest.mark.parametrize(

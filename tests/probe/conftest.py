@@ -110,10 +110,14 @@ def _handler(shop: Shop) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # bursts on a loaded machine must not meet connection resets
+
+
 @pytest.fixture
 def shop() -> Iterator[Shop]:
     state = Shop()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = _Server(("127.0.0.1", 0), _handler(state))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"

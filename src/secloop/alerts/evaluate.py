@@ -1,5 +1,6 @@
 """Evaluate the supported PromQL subset at one instant over recorded series, as Prometheus does.
 
+Vector matching and histogram_quantile() follow Prometheus 2.42 (promtool is the reference in tests).
 rate() and increase() extrapolate like Prometheus (counter resets corrected, extrapolation to the
 window edges limited to 1.1 average sample intervals and never below zero); an instant selector
 takes the newest sample within the 5-minute lookback unless that sample is a staleness marker.
@@ -223,6 +224,12 @@ class Evaluator:
             if not isinstance(scalar, float):
                 raise PromQLError("vector() takes a scalar")
             return {(): scalar}
+        if expr.func == "histogram_quantile":
+            q = self.instant(expr.args[0], time)
+            buckets = self.instant(expr.args[1], time)
+            if not isinstance(q, float) or isinstance(buckets, float):
+                raise PromQLError("histogram_quantile() takes a scalar quantile and a vector of buckets")
+            return histogram_quantile(q, buckets)
         arg = expr.args[0]
         assert isinstance(arg, Selector) and arg.range_s is not None
         start = time - arg.range_s
@@ -274,6 +281,8 @@ class Evaluator:
                 return float(_COMPARE[expr.op](lhs, rhs))
             return _ARITH[expr.op](lhs, rhs)
         if isinstance(lhs, float) or isinstance(rhs, float):
+            if expr.group is not None:
+                raise PromQLError(f"group_{expr.group} is only allowed between two vectors")
             return _scalar_vector(expr, lhs, rhs)
         return _vector_vector(expr, lhs, rhs)
 
@@ -321,19 +330,143 @@ def _scalar_vector(expr: Binary, lhs: Value, rhs: Value) -> Vector:
     return out
 
 
+def _result_labels(expr: Binary, many: Labels, one: Labels) -> Labels:
+    """The labels of one result sample, as Prometheus builds them (resultMetric)."""
+    out = dict(many)
+    if expr.op not in COMPARISONS or expr.bool_mode:
+        out.pop("__name__", None)
+    if expr.group is None:
+        if expr.on is not None:
+            out = {k: v for k, v in out.items() if k in expr.on}
+        else:
+            for name in expr.ignoring:
+                out.pop(name, None)
+    values = dict(one)
+    for name in expr.include:  # copied from the "one" side; an empty value removes the label
+        if values.get(name):
+            out[name] = values[name]
+        else:
+            out.pop(name, None)
+    return tuple(sorted(out.items()))
+
+
+def _text(labels: Labels) -> str:
+    name = dict(labels).get("__name__", "")
+    return name + "{" + ", ".join(f'{k}="{v}"' for k, v in labels if k != "__name__") + "}"
+
+
 def _vector_vector(expr: Binary, lhs: Vector, rhs: Vector) -> Vector:
-    right: dict[Labels, float] = {}
-    for labels, value in rhs.items():
+    # group_right is group_left with the sides swapped; values keep their operand order.
+    right_many = expr.group == "right"
+    many, one = (rhs, lhs) if right_many else (lhs, rhs)
+    ones: dict[Labels, tuple[Labels, float]] = {}
+    for labels, value in one.items():
         sig = _signature(labels, expr)
-        if sig in right:
-            raise PromQLError(f"many-to-one matching is not supported ({expr.op}); add on(...) or sum by")
-        right[sig] = value
+        if sig in ones:
+            side = "left" if right_many else "right"
+            raise PromQLError(
+                f"found duplicate series for the match group {_text(sig)} on the {side} hand-side of the "
+                f"operation ({expr.op}): {_text(labels)} and {_text(ones[sig][0])}; many-to-many matching "
+                "is not allowed: matching labels must be unique on one side"
+            )
+        ones[sig] = (labels, value)
     out: Vector = {}
-    for labels, value in lhs.items():
+    matched: set[Labels] = set()
+    for labels, value in many.items():
         sig = _signature(labels, expr)
-        if sig not in right:
+        found = ones.get(sig)
+        if found is None:
             continue
-        result = _apply(expr, value, right[sig], value)
-        if result is not None:
-            out[sig if expr.on is not None else _drop_name(labels)] = result
+        other_labels, other = found
+        a, b = (other, value) if right_many else (value, other)
+        result = _apply(expr, a, b, a)
+        if result is None:
+            continue
+        if expr.group is None:
+            if sig in matched:
+                raise PromQLError(
+                    f"multiple matches for labels {_text(sig)} ({expr.op}): many-to-one matching must be "
+                    "explicit (group_left/group_right)"
+                )
+            matched.add(sig)
+        metric = _result_labels(expr, labels, other_labels)
+        if metric in out:
+            raise PromQLError(
+                f"multiple matches for labels {_text(metric)} ({expr.op}): grouping labels must ensure "
+                "unique matches"
+            )
+        out[metric] = result
     return out
+
+
+def histogram_quantile(q: float, buckets: Vector) -> Vector:
+    """Prometheus' histogram_quantile over classic `le` buckets, one result per bucket set."""
+    sets: dict[Labels, list[tuple[float, float]]] = {}
+    for labels, value in buckets.items():
+        le = dict(labels).get("le")
+        if le is None or le != le.strip() or "_" in le:
+            continue  # Go's ParseFloat refuses these; Prometheus skips the sample
+        try:
+            bound = float(le)
+        except ValueError:
+            continue
+        key = tuple(item for item in labels if item[0] != "le")
+        sets.setdefault(key, []).append((bound, value))
+    out: Vector = {}
+    for key, found in sets.items():
+        metric = _drop_name(key)
+        if metric in out:
+            raise PromQLError(f"histogram_quantile(): two bucket sets give the same labels {_text(metric)}")
+        out[metric] = bucket_quantile(q, found)
+    return out
+
+
+def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
+    """Linear interpolation within the bucket holding rank q * count, as Prometheus 2.42 does."""
+    if math.isnan(q):
+        return math.nan
+    if q < 0:
+        return -math.inf
+    if q > 1:
+        return math.inf
+    ordered = sorted(buckets, key=lambda b: b[0])
+    if ordered[-1][0] != math.inf:
+        return math.nan
+    bounds: list[float] = []
+    counts: list[float] = []
+    for bound, count in ordered:  # the same bound twice (le="1" and le="1.0") is one bucket
+        if bounds and bounds[-1] == bound:
+            counts[-1] += count
+        else:
+            bounds.append(bound)
+            counts.append(count)
+    top = -math.inf
+    for i, count in enumerate(counts):  # a count below an earlier one (scrape races) is raised to it
+        if count > top:
+            top = count
+        elif count < top:
+            counts[i] = top
+    if len(counts) < 2:
+        return math.nan
+    observations = counts[-1]
+    if observations == 0:
+        return math.nan
+    rank = q * observations
+    lo, hi = 0, len(counts) - 1  # Go's sort.Search over all but the +Inf bucket
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if not counts[mid] >= rank:
+            lo = mid + 1
+        else:
+            hi = mid
+    b = lo
+    if b == len(counts) - 1:
+        return bounds[-2]
+    if b == 0 and bounds[0] <= 0:
+        return bounds[0]
+    start, end, count = 0.0, bounds[b], counts[b]
+    if b > 0:
+        start = bounds[b - 1]
+        count -= counts[b - 1]
+        rank -= counts[b - 1]
+    return start + (end - start) * (rank / count)

@@ -2,11 +2,12 @@
 
 Supported: number literals; vector selectors with a metric name and/or label matchers (=, !=, =~,
 !~); range selectors (`[5m]`) as the argument of rate(), increase() and the *_over_time functions;
-vector(scalar); aggregations sum, min, max, avg and count with `by (...)` or `without (...)` before
-or after the argument; binary + - * / between scalars and vectors (one-to-one matching on all labels,
-or on(...)/ignoring(...)); comparisons == != > < >= <= (filtering, or with `bool`); and, or, unless;
-parentheses and unary minus. Anything else (offset, @, subqueries, group_left/right, other
-functions) is refused with `PromQLError`, which the caller turns into an error naming the rule.
+vector(scalar); histogram_quantile(scalar, vector); aggregations sum, min, max, avg and count with
+`by (...)` or `without (...)` before or after the argument; binary + - * / % between scalars and
+vectors (one-to-one matching on all labels, or on(...)/ignoring(...), and many-to-one/one-to-many
+with group_left(...)/group_right(...)); comparisons == != > < >= <= (filtering, or with `bool`); and,
+or, unless; parentheses and unary minus. Anything else (offset, @, subqueries, other functions) is
+refused with `PromQLError`, which the caller turns into an error naming the rule.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ RANGE_FUNCTIONS = frozenset(
 )
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 SET_OPS = frozenset({"and", "or", "unless"})
-_UNSUPPORTED = frozenset({"offset", "group_left", "group_right", "@"})
+_UNSUPPORTED = frozenset({"offset", "@"})
+_GROUPS = {"group_left": "left", "group_right": "right"}
 
 
 class PromQLError(ValueError):
@@ -86,6 +88,8 @@ class Binary:
     bool_mode: bool = False
     on: tuple[str, ...] | None = None
     ignoring: tuple[str, ...] = ()
+    group: str | None = None  # "left" (many-to-one) or "right" (one-to-many)
+    include: tuple[str, ...] = ()  # labels copied from the "one" side
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,17 +179,36 @@ class _Parser:
                 bool_mode = True
             on: tuple[str, ...] | None = None
             ignoring: tuple[str, ...] = ()
+            matching = self.peek()[1] in ("on", "ignoring")
             if self.peek()[1] == "on":
                 self.take()
                 on = self.label_list()
             elif self.peek()[1] == "ignoring":
                 self.take()
                 ignoring = self.label_list()
+            group, include = self.group_modifier(op, matching)
+            both = sorted(set(on or ()) & set(include))
+            if both:
+                raise PromQLError(
+                    f"label {both[0]!r} must not occur in on(...) and the group modifier at once"
+                )
             if self.peek()[1] in _UNSUPPORTED:
                 raise PromQLError(f"{self.peek()[1]} is not supported")
             rhs = self.binary(level + 1)
-            lhs = Binary(op, lhs, rhs, bool_mode, on, ignoring)
+            lhs = Binary(op, lhs, rhs, bool_mode, on, ignoring, group, include)
         return lhs
+
+    def group_modifier(self, op: str, matching: bool) -> tuple[str | None, tuple[str, ...]]:
+        word = self.peek()[1]
+        if word not in _GROUPS:
+            return None, ()
+        if not matching:
+            raise PromQLError(f"{word} needs on(...) or ignoring(...) before it")
+        if op in SET_OPS:
+            raise PromQLError(f"no grouping allowed for `{op}`")
+        self.take()
+        include = self.label_list() if self.peek()[1] == "(" else ()
+        return _GROUPS[word], include
 
     def unary(self) -> Expr:
         if self.peek()[1] == "-":
@@ -265,6 +288,9 @@ class _Parser:
         elif func == "vector":
             if len(args) != 1:
                 raise PromQLError("vector() takes one scalar")
+        elif func == "histogram_quantile":
+            if len(args) != 2:
+                raise PromQLError("histogram_quantile() takes a quantile and a vector of buckets")
         else:
             raise PromQLError(f"function {func}() is not supported")
         return Call(func, tuple(args))

@@ -1,4 +1,4 @@
-"""Rules raised by the engine-backed `monitor.alerting` evaluator."""
+"""Rules raised by the engine-backed `monitor.alerting` evaluator and by `alerts replay -f sarif`."""
 
 from __future__ import annotations
 
@@ -48,4 +48,38 @@ NO_TEAM_LABEL = Rule(
     tags=("alerts",),
 )
 
-RULES: tuple[Rule, ...] = (SLO_INVALID, RULES_OUT_OF_SYNC, NO_TEAM_LABEL)
+REPLAY_NOISE = Rule(
+    id="ALERT-REPLAY-NOISE",
+    title="Alert fires outside every labelled incident",
+    stage=Stage.MONITOR,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    description=(
+        "Replayed on recorded metrics, the alert fired at times no labelled incident covers: it pages on "
+        "noise, and a team paged for nothing learns to ignore the pager."
+    ),
+    fix=(
+        "Alert on symptoms with a burn rate over two windows (`secloop alerts generate`), lengthen `for:`, "
+        "or raise the threshold; replay again until `--min-precision` holds. If the firing was a real "
+        "incident, add it to the --labels file."
+    ),
+    tags=("alerts", "replay"),
+)
+REPLAY_MISSED = Rule(
+    id="ALERT-REPLAY-MISSED",
+    title="Alert misses labelled incidents",
+    stage=Stage.MONITOR,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    description=(
+        "Replayed on recorded metrics, the alert did not fire during incidents it is labelled to catch: "
+        "users would have noticed before the team did."
+    ),
+    fix=(
+        "Lower the threshold or shorten the window and `for:` (a fast-burn window of 5m/1h pages within "
+        "minutes), or alert on the symptom the incident showed; replay again until `--min-recall` holds."
+    ),
+    tags=("alerts", "replay"),
+)
+
+RULES: tuple[Rule, ...] = (SLO_INVALID, RULES_OUT_OF_SYNC, NO_TEAM_LABEL, REPLAY_NOISE, REPLAY_MISSED)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -9,7 +11,7 @@ import typer
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, InputError, UsageError, place_of
 
-FORMATS = ("terminal", "json")
+FORMATS = ("terminal", "json", "sarif")
 
 REPLAY_HELP = """Evaluate RULES (a Prometheus rule file) natively on recorded metrics and report, per alert
 rule, when it fired and, against labelled incidents, its precision, recall, detection time and reset
@@ -26,6 +28,11 @@ a range selector; vector(); sum, min, max, avg, count with by/without; + - * / %
 Anything else (offset, @, subqueries, group_left/right, other functions) is an input error naming
 the rule.
 
+-f sarif (needs --labels) reports as findings, at the alert's line in RULES, every alert that fired
+outside all labelled incidents (ALERT-REPLAY-NOISE) and every alert that missed incidents it should
+catch (ALERT-REPLAY-MISSED); with --min-precision/--min-recall only those below the bar. The run's
+time is SOURCE_DATE_EPOCH when set.
+
 Exit codes: 0 done; 1 an alert missed --min-precision or --min-recall; 2 usage or input error
 (file:line); 3 internal error."""
 
@@ -35,6 +42,14 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", place=place_of(path)) from None
+
+
+def _created() -> datetime:
+    """The run's time in SARIF: SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def register(app: typer.Typer) -> None:
@@ -96,7 +111,10 @@ def register(app: typer.Typer) -> None:
         ),
         step: str = typer.Option("30s", "--interval", help="Rule evaluation interval."),
         fmt: str = typer.Option(
-            "terminal", "--format", "-f", help="terminal or json (secloop.alerts-replay/v1)."
+            "terminal",
+            "--format",
+            "-f",
+            help="terminal, json (secloop.alerts-replay/v1) or sarif (needs --labels).",
         ),
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the report here (atomically)."
@@ -122,6 +140,12 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        if fmt == "sarif" and labels is None:
+            raise UsageError(
+                "-f sarif needs --labels: without labelled incidents no firing is noise and no silence "
+                "a miss",
+                hint="give --labels incidents.yml, or use -f json for the firing intervals",
+            )
         try:
             interval = parse_duration(step)
         except PromQLError:
@@ -134,8 +158,21 @@ def register(app: typer.Typer) -> None:
         incidents = load_incidents(_read(labels), labels.as_posix()) if labels else []
         result = replay(rules, store, interval)
         scores = score(rules, result, incidents)
-        render = render_json if fmt == "json" else render_text
-        report = render(result, scores, incidents)
+        below = [
+            s.alert
+            for s in scores
+            if (min_precision is not None and s.precision is not None and s.precision < min_precision)
+            or (min_recall is not None and s.recall is not None and s.recall < min_recall)
+        ]
+        if fmt == "sarif":
+            from secloop.alerts import sarif
+
+            path = rules_file.as_posix()
+            found = sarif.findings(rules, scores, path, min_precision, min_recall)
+            report = sarif.render_sarif(found, path, _created(), below)
+        else:
+            render = render_json if fmt == "json" else render_text
+            report = render(result, scores, incidents)
         if output is not None:
             write_atomic(output, report)
         else:
@@ -146,12 +183,6 @@ def register(app: typer.Typer) -> None:
         if target is not None:
             sent = webhook.post(target, payloads)
             typer.echo(f"posted {sent}/{len(payloads)} webhook payload(s) to {target}", err=True)
-        below = [
-            s.alert
-            for s in scores
-            if (min_precision is not None and s.precision is not None and s.precision < min_precision)
-            or (min_recall is not None and s.recall is not None and s.recall < min_recall)
-        ]
         if below:
             typer.echo(f"below the --min-precision/--min-recall bar: {', '.join(below)}", err=True)
             raise typer.Exit(EXIT_GATE_FAILED)

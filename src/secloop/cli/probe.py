@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -10,7 +12,7 @@ from secloop.cli.options import check_fail_on
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 
-FORMATS = ("terminal", "json")
+FORMATS = ("terminal", "json", "sarif")
 
 HELP = """Probe a running service: for every operation of the OpenAPI document that requires credentials
 (global or per-operation `security`; `security: []` or an empty alternative means optional and is
@@ -19,6 +21,10 @@ and one with the expired credentials the --config file supplies, and expect 401 
 per operation). A 2xx answer is a finding. Also checks the base URL's security headers, cookie
 flags and CORS, and for https the certificate and that TLS 1.0/1.1 are refused.
 
+With -f sarif every finding is a SARIF result with its rule id, located in the OpenAPI document (at
+the operation's line for an operation that accepted bad credentials) with the probed URL as related
+location; the run's time is SOURCE_DATE_EPOCH when set.
+
 Safety: only loopback hosts and hosts listed under `allow_hosts:` in the --config file are ever
 probed (anything else is refused before a request is sent); only GET, HEAD and OPTIONS unless
 --methods allows more; requests are rate-limited and bounded in number and time. SPEC is a file
@@ -26,6 +32,14 @@ probed (anything else is refused before a request is sent); only GET, HEAD and O
 
 Exit codes: 0 no finding at or above --fail-on; 1 the gate failed; 2 usage or input error (a host
 that may not be probed, a malformed SPEC or config with file:line); 3 internal error."""
+
+
+def _created() -> datetime:
+    """The run's time in SARIF: SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +60,9 @@ def register(app: typer.Typer) -> None:
         time_budget: float | None = typer.Option(
             None, "--time-budget", help="Seconds for the whole run (default 120)."
         ),
-        fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (secloop.probe/v1)."),
+        fmt: str = typer.Option(
+            "terminal", "--format", "-f", help="terminal, json (secloop.probe/v1) or sarif (SARIF 2.1.0)."
+        ),
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the report here (atomically)."
         ),
@@ -68,7 +84,14 @@ def register(app: typer.Typer) -> None:
             if value is not None and value <= 0:
                 raise UsageError(f"{name} must be positive")
         report = probe(url, openapi, config_file, methods, rate, max_requests, time_budget)
-        text = render_json(report) if fmt == "json" else render_text(report)
+        if fmt == "sarif":
+            from secloop.core.enums import Severity
+            from secloop.probe.sarif import render_sarif
+
+            bar_or_none = Severity(threshold) if threshold not in (None, "none") else None
+            text = render_sarif(report, bar_or_none, _created())
+        else:
+            text = render_json(report) if fmt == "json" else render_text(report)
         if output is not None:
             write_atomic(output, text)
         else:

@@ -48,7 +48,7 @@ class Incident:
     def add(self, event: Event) -> None:
         self.last = max(self.last, event.time)
         self.count += event.count
-        for table, value in ((self.accounts, event.account), (self.sources, event.ip)):
+        for table, value in ((self.accounts, event.account), (self.sources, event.where)):
             if value is not None and (value in table or len(table) < _TOP):
                 table[value] = table.get(value, 0) + event.count
         if len(self.samples) < _SAMPLES:
@@ -198,7 +198,7 @@ class BruteForce(Detector):
     name = "brute-force"
 
     def key(self, event: Event) -> tuple[str, str | None] | None:
-        return (event.account, event.ip) if event.type == ev.LOGIN_FAIL and event.account else None
+        return (event.account, event.where) if event.type == ev.LOGIN_FAIL and event.account else None
 
 
 class CredentialStuffing(Detector):
@@ -226,7 +226,7 @@ class Lockout(Detector):
 
     def key(self, event: Event) -> tuple[str, str | None] | None:
         locked = event.type in (ev.LOGIN_LOCK, ev.LOGIN_FAIL_MAX)
-        return (event.account, event.ip) if locked and event.account else None
+        return (event.account, event.where) if locked and event.account else None
 
 
 class AuthzBurst(Detector):

@@ -69,14 +69,14 @@ VOCABULARY = frozenset(
 EXTENSIONS = frozenset({USER_UNKNOWN, LOGIN_ABANDONED, PAM_FAIL})
 SUCCESS_TYPES = frozenset({LOGIN_SUCCESS, "authn_login_successafterfail", PASSWORD_CHANGE, "session_created"})
 
-SOURCES = ("ssh", "http", "k8s", "app")
+SOURCES = ("ssh", "pam", "http", "k8s", "app")
 
 
 @dataclass(slots=True)
 class Event:
     time: float  # UTC epoch seconds
     type: str  # vocabulary name
-    source: str  # ssh | http | k8s | app
+    source: str  # ssh | pam | http | k8s | app
     ip: str | None
     account: str | None
     outcome: str  # success | failure
@@ -87,10 +87,19 @@ class Event:
     count: int = 1  # "message repeated N times" stands for N attempts
     lat: float | None = None
     lon: float | None = None
+    service: str | None = None  # PAM service (sudo, su, login, vsftpd, …) of "pam" events
+    tty: str | None = None  # terminal of a local attempt, without "/dev/"
 
     @property
     def origin(self) -> str:
         return f"{self.path}:{self.line}"
+
+    @property
+    def where(self) -> str | None:
+        """Where the attempt came from: the remote address, else the local terminal."""
+        if self.ip is not None:
+            return self.ip
+        return f"tty:{self.tty}" if self.tty is not None else None
 
     def sample(self, limit: int = 160) -> str:
         return f"{self.origin}: {self.raw[:limit]}"

@@ -1,5 +1,5 @@
-"""OpenSSH authentication lines in syslog files: classic BSD stamps, ISO stamps (rsyslog, journalctl
--o short-iso) and RFC 5424.
+"""OpenSSH authentication lines in syslog files, handing other services' PAM lines to `pam`: classic
+BSD stamps, ISO stamps (rsyslog, journalctl -o short-iso) and RFC 5424.
 
 Classic stamps ("Nov  7 08:00:01") carry neither year nor zone. The zone comes from the monitor
 config (`timezone`, default UTC). The year: with `--year Y` the first line is in Y and every step back
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from secloop.core.errors import ConfigError
 from secloop.monitor import events as ev
 from secloop.monitor.events import Event
+from secloop.monitor.pam import PamLines
 
 _NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTHS = {m: i for i, m in enumerate(_NAMES, 1)}
@@ -122,6 +123,7 @@ class SyslogParser:
     def __init__(self, path: str, clock: Clock) -> None:
         self.path = path
         self.clock = clock
+        self.pam = PamLines(path)
 
     def __call__(self, line: str, number: int) -> Event | Malformed | None:
         match = CLASSIC.match(line)
@@ -129,7 +131,9 @@ class SyslogParser:
             month = MONTHS.get(match[1])
             if month is None:
                 return NOT_SYSLOG
-            if "sshd" not in match[6]:
+            program, msg = match[6], match[7]
+            sshd = "sshd" in program
+            if not sshd and not PamLines.wants(program, msg):
                 return None
             try:
                 stamp = line[: match.end(5)]
@@ -137,16 +141,22 @@ class SyslogParser:
                 when = self.clock.classic(stamp, month, int(match[2]), hms)
             except ValueError:
                 return BAD_TIME
-            return self.message(match[7], when, line, number)
+            if sshd:
+                return self.message(msg, when, line, number)
+            return self.pam.message(program, msg, when, line, number)
         match = ISO.match(line) or RFC5424.match(line)
         if match is None:
             return NOT_SYSLOG
-        if "sshd" not in match[2]:
+        program, msg = match[2], match[3]
+        sshd = "sshd" in program
+        if not sshd and not PamLines.wants(program, msg):
             return None
         moment = self.clock.iso(match[1].replace(" ", "T", 1))
         if moment is None:
             return BAD_TIME
-        return self.message(match[3], moment, line, number)
+        if sshd:
+            return self.message(msg, moment, line, number)
+        return self.pam.message(program, msg, moment, line, number)
 
     def _event(
         self, kind: str, type_: str, when: float, ip: str | None, account: str | None, raw: str, number: int
