@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from secloop.cli import hook
 from secloop.core.baseline import Baseline, BaselineEntry, dump_baseline
-from secloop.core.errors import InputError
+from secloop.core.errors import InputError, UsageError
 from secloop.secrets.push import ZERO, Judgement, RefUpdate, pre_receive, scan_push
 from secloop.secrets.pushpolicy import accepted_baseline, tree_baseline
 from secloop.secrets.scan import SecretsScan, get_engine, scan_paths
@@ -338,3 +338,46 @@ def test_an_archive_member_cannot_carry_an_inline_allow(tmp_path: Path) -> None:
         True,
         [f"secloop: allowed: SECRET-STRIPE-SECRET-KEY at app.py:1 in {plain_new[:12]}: a sample"],
     )
+
+
+def test_baseline_ref_closes_the_two_push_bypass(tmp_path: Path) -> None:
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    work = init(tmp_path / "work")
+    commit(work, {"README.md": "shop\n"}, "base")
+    git(work, "remote", "add", "origin", str(bare))
+    assert push(work, "-q", "origin", "main").returncode == 0
+    args = ["hook", "install", "pre-receive", "--repo", str(bare), "--baseline-ref", "refs/heads/main"]
+    installed = RUNNER.invoke(_app(), args)
+    assert installed.exit_code == 0, installed.output
+    assert "--baseline-ref refs/heads/main" in (bare / "hooks" / "pre-receive").read_text()
+    settings = f'TOKEN = "{GITHUB}"\n'
+    # Push 1 brings only a baseline entry to an unreviewed branch; push 2 the secret it would allow.
+    git(work, "checkout", "-q", "-b", "sneaky")
+    commit(work, {BASELINE: baseline_of(("app/settings.py", settings))}, "baseline first")
+    assert push(work, "origin", "sneaky").returncode == 0
+    commit(work, {"app/settings.py": settings}, "then the secret")
+    refused = push(work, "origin", "sneaky")
+    assert refused.returncode == 1
+    assert remote_lines(refused.stderr)[0].startswith(
+        "secloop: SECRET-GITHUB-PAT-CLASSIC at app/settings.py:1"
+    )
+    # Without --baseline-ref the branch's own old tip would have allowed it.
+    tip = git(bare, "rev-parse", "refs/heads/sneaky")
+    update = RefUpdate("refs/heads/sneaky", tip, git(work, "rev-parse", "HEAD"))
+    own = accepted_baseline(bare, [update])
+    assert [e.path for e in own.entries] == ["app/settings.py"]
+    assert accepted_baseline(bare, [update], "refs/heads/main").entries == ()
+    assert accepted_baseline(bare, [update], "refs/heads/absent").entries == ()
+
+
+@pytest.mark.parametrize("ref", ["main", "heads/main", "refs/heads/ma in", "refs/heads/a..b"])
+def test_baseline_ref_must_be_a_full_ref_name(tmp_path: Path, ref: str) -> None:
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    result = RUNNER.invoke(
+        _app(), ["hook", "install", "pre-receive", "--repo", str(bare), "--baseline-ref", ref]
+    )
+    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
+    assert result.exception.message == f"--baseline-ref must be a full ref name, got {ref!r}"
+    assert not (bare / "hooks" / "pre-receive").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import typer
@@ -150,6 +150,9 @@ def register(app: typer.Typer) -> None:
         config: Path | None = typer.Option(
             None, "--config", help="pre-receive: a gitleaks configuration whose rules the hook uses."
         ),
+        baseline_ref: str | None = typer.Option(
+            None, "--baseline-ref", help="pre-receive: honour only this ref's baseline (refs/heads/main)."
+        ),
     ) -> None:
         """Write a git hook that runs `secloop hook <name>`; running it again is a no-op.
 
@@ -163,6 +166,8 @@ def register(app: typer.Typer) -> None:
             extra += ["--timeout", f"{timeout:g}"]
             if config is not None:
                 extra += ["--config", str(config.resolve())]
+            if baseline_ref is not None:
+                extra += ["--baseline-ref", _full_ref(baseline_ref)]
         target, state = install(hook, repo, force, hooks_directory, extra)
         typer.echo(f"{hook} hook {state}: {target}")
 
@@ -209,6 +214,13 @@ def register(app: typer.Typer) -> None:
         config: Path | None = typer.Option(
             None, "--config", help="A gitleaks configuration whose rules replace the built-in ones."
         ),
+        baseline_ref: str | None = typer.Option(
+            None,
+            "--baseline-ref",
+            envvar="SECLOOP_BASELINE_REF",
+            help="Honour only the baseline of this full ref (a protected branch: refs/heads/main), "
+            "whichever ref is pushed; default: the old tip of each pushed ref.",
+        ),
     ) -> None:
         """Server hook: scan only the new blobs of the pushed commits and fail closed.
 
@@ -219,7 +231,8 @@ def register(app: typer.Typer) -> None:
         (the server needs receive.advertisePushOptions=true) or SECLOOP_BREAK_GLASS=<reason>; it needs
         a reason and an audit log, and is written there as one JSON line before the push is accepted.
         """
-        from secloop.secrets.push import RefUpdate, pre_receive, scan_push
+        from secloop.core.model import Finding
+        from secloop.secrets.push import Judgement, RefUpdate, pre_receive, scan_push
         from secloop.secrets.scan import SecretsScan, get_engine
 
         root = Path(os.environ.get("GIT_DIR", "."))
@@ -230,11 +243,30 @@ def register(app: typer.Typer) -> None:
             rules = load_gitleaks_config(config).rules if config is not None else None
             return scan_push(root, get_engine(rules), updates, ["--all"], max_file_size, strict=True)
 
-        verdict = pre_receive(root, sys.stdin.read(), os.environ, scanner, audit_log, timeout)
+        if baseline_ref is None:
+            verdict = pre_receive(root, sys.stdin.read(), os.environ, scanner, audit_log, timeout)
+        else:
+            ref = _full_ref(baseline_ref)
+
+            def judge(r: Path, u: Sequence[RefUpdate], f: Sequence[Finding]) -> Judgement:
+                from secloop.secrets.pushpolicy import judge_push
+
+                return judge_push(r, u, f, ref)
+
+            verdict = pre_receive(root, sys.stdin.read(), os.environ, scanner, audit_log, timeout, judge)
         for line in verdict.lines:
             typer.echo(line, err=True)
         if not verdict.accepted:
             raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def _full_ref(ref: str) -> str:
+    """A full ref name: a short `main` could be matched by a tag `main` that any pusher can create."""
+    if not ref.startswith("refs/") or any(c in ref for c in " ~^:?*[\\") or ".." in ref:
+        raise UsageError(
+            f"--baseline-ref must be a full ref name, got {ref!r}", hint="for example refs/heads/main"
+        )
+    return ref
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -75,12 +75,28 @@ def _default_tip(root: Path) -> str | None:
         return None  # an unborn default branch: no accepted baseline yet
 
 
-def accepted_baseline(root: Path, updates: Sequence[RefUpdate]) -> Baseline:
-    """The entries every updated ref's accepted baseline lists (a finding may reach several refs)."""
+def _ref_tip(root: Path, ref: str) -> str | None:
+    """The commit `ref` names before this push (pre-receive runs before any ref moves)."""
+    try:
+        return run_git(root, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}").decode().strip() or None
+    except GitError:
+        return None  # the ref does not exist yet: nothing accepted there
+
+
+def accepted_baseline(root: Path, updates: Sequence[RefUpdate], baseline_ref: str | None = None) -> Baseline:
+    """The entries every updated ref's accepted baseline lists (a finding may reach several refs).
+
+    With `baseline_ref` (a protected branch, say refs/heads/main) that ref's baseline is the only one
+    honoured, whichever ref is pushed: a pusher cannot first push a baseline entry to a branch without
+    review and then the secret it allows.
+    """
     bases: set[str | None] = set()
-    for update in updates:
-        if not is_zero(update.new):
-            bases.add(update.old if not is_zero(update.old) else _default_tip(root))
+    if baseline_ref is not None:
+        bases.add(_ref_tip(root, baseline_ref))
+    else:
+        for update in updates:
+            if not is_zero(update.new):
+                bases.add(update.old if not is_zero(update.old) else _default_tip(root))
     if not bases or None in bases:
         return Baseline(())
     common: dict[str, BaselineEntry] | None = None
@@ -113,9 +129,11 @@ def _blob_lines(root: Path, oids: set[str]) -> dict[str, list[str]]:
     return lines
 
 
-def judge_push(root: Path, updates: Sequence[RefUpdate], findings: Sequence[Finding]) -> Judgement:
+def judge_push(
+    root: Path, updates: Sequence[RefUpdate], findings: Sequence[Finding], baseline_ref: str | None = None
+) -> Judgement:
     """Apply the accepted baseline and the inline allows of the pushed blobs, as `scan secrets` would."""
-    baseline = accepted_baseline(root, updates)
+    baseline = accepted_baseline(root, updates, baseline_ref)
     blobs = {f.primary.blob for f in findings if f.primary is not None and f.primary.blob}
     texts = _blob_lines(root, blobs) if blobs else {}
     config = Config()
