@@ -14,7 +14,15 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from secloop.cli.options import CONFIG_OPTION, check_fail_on, with_fail_on
+from secloop.cli.options import (
+    CONFIG_OPTION,
+    FAIL_ON_OPTION,
+    NO_BASELINE_OPTION,
+    OUTPUT_OPTION,
+    check_fail_on,
+    check_format,
+    with_fail_on,
+)
 from secloop.core.baseline import write_atomic
 from secloop.core.errors import EXIT_GATE_FAILED, UsageError
 from secloop.core.model import Assessment, PracticeResult, Skipped
@@ -202,17 +210,11 @@ def register_scan(scan: typer.Typer) -> None:
             Path("."), help="Repository or folder whose lockfiles to check, or one lockfile."
         ),
         fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMAT_NAMES)}."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the report to FILE (atomically)."
-        ),
-        fail_on: str | None = typer.Option(
-            None,
-            "--fail-on",
-            help="Gate threshold: critical, high, medium, low, info or none (default: config).",
-        ),
+        output: Path | None = OUTPUT_OPTION,
+        fail_on: str | None = FAIL_ON_OPTION,
         db_dir: Path | None = DB_DIR_OPTION,
         config: Path | None = CONFIG_OPTION,
-        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        no_baseline: bool = NO_BASELINE_OPTION,
         include_fixtures: bool = typer.Option(
             False,
             "--include-fixtures",
@@ -240,7 +242,8 @@ def register_scan(scan: typer.Typer) -> None:
             None,
             "--registry-cache",
             envvar="SECLOOP_REGISTRY_CACHE",
-            help="Registry metadata cache directory (default: registry under SECLOOP_CACHE_DIR or the user cache).",
+            help="Registry metadata cache directory (default: registry/ under SECLOOP_CACHE_DIR, "
+            "else under the user cache directory).",
         ),
     ) -> None:
         """Check every lockfile against the offline OSV advisory database.
@@ -253,8 +256,7 @@ def register_scan(scan: typer.Typer) -> None:
         Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or input error, or no advisory
         database imported (nothing could be checked); 3 internal error.
         """
-        if fmt not in FORMAT_NAMES:
-            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
+        check_format(fmt, FORMAT_NAMES)
         check_fail_on(fail_on)
         from secloop.deps.ignores import apply_ignores
         from secloop.deps.practices import vulnerability_result

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from secloop import __version__
-from secloop.cli.options import check_fail_on
+from secloop.cli.options import FAIL_ON_OPTION, NO_BASELINE_OPTION, OUTPUT_OPTION, check_fail_on, check_format
 from secloop.core.baseline import write_atomic
 from secloop.core.config import Config
 from secloop.core.enums import Stage, Status
@@ -299,19 +299,15 @@ def register(scan: typer.Typer) -> None:
             help="Scan the blobs of the commits after REF up to HEAD (pre-push, CI).",
         ),
         fmt: str = typer.Option("terminal", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the report to FILE (atomically)."
-        ),
+        output: Path | None = OUTPUT_OPTION,
         config: Path | None = typer.Option(
             None,
             "--config",
             help="A gitleaks configuration (gitleaks.toml) whose rules and allowlists are used.",
         ),
-        fail_on: str | None = typer.Option(
-            None, "--fail-on", help="Gate threshold: critical, high, medium, low, info or none."
-        ),
+        fail_on: str | None = FAIL_ON_OPTION,
         audit: bool = typer.Option(False, "--audit", help="Audit mode: ignore inline suppressions."),
-        no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
+        no_baseline: bool = NO_BASELINE_OPTION,
         max_file_size: int = typer.Option(
             MAX_FILE_BYTES,
             "--max-file-size",
@@ -338,8 +334,7 @@ def register(scan: typer.Typer) -> None:
         Exit codes: 0 no active secret at or above the gate; 1 the gate failed; 2 usage or input error;
         3 internal error.
         """
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        check_format(fmt, FORMATS)
         mode = _mode(history, staged, since)
         rules = _rules(config)
         started = time.perf_counter()
