@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,7 @@ from secloop.threatmodel.junit import read_junit, verify
 from secloop.threatmodel.loader import parse_model
 from secloop.threatmodel.otm import import_model
 from secloop.threatmodel.render import FORMAT_NAMES, render, render_terminal
-from secloop.threatmodel.reportlink import read_report
+from secloop.threatmodel.reportlink import SecloopReport, read_report
 from secloop.threatmodel.requirements import FORMATS as REQUIREMENT_FORMATS
 from secloop.threatmodel.requirements import model_level, render_requirements
 from secloop.threatmodel.rulebook import load_rulebook
@@ -68,6 +69,32 @@ def _check(model: Path, root: Path | None, as_of: str | None, stale: StalePolicy
     return check_file(model, today=_as_of(as_of), root=base, display=_display(model, base), stale=stale)
 
 
+def _stored(
+    model: Path,
+    report: Path | None,
+    db: str | None,
+    repository: str | None,
+    commit: str | None,
+    as_of: str | None,
+) -> SecloopReport | None:
+    """The store's assessment as a report when --db, --repository or --commit asks for it."""
+    if db is None and repository is None and commit is None:
+        return None
+    if report is not None:
+        raise UsageError(
+            "--report and the store (--db, --repository, --commit) both judge sast/iac links",
+            hint="give one of them",
+        )
+    from secloop.store import default_url
+    from secloop.threatmodel.storelink import default_repository, read_stored
+
+    url = db or os.environ.get("SECLOOP_DB") or default_url()
+    name = repository if repository is not None else default_repository(model)
+    stored, checked = read_stored(url, name, commit, _as_of(as_of))
+    typer.echo(f"verifying against {stored.describe()}", err=True)
+    return checked
+
+
 def starter_text(name: str) -> str:
     return (resources.files("secloop.threatmodel") / "starters" / f"{name}.yaml").read_text("utf-8")
 
@@ -105,6 +132,24 @@ def register(app: typer.Typer) -> None:
             help="secloop JSON report (assess or scan sast|iac -f json): a mitigation's linked sast/iac "
             "rule without an active finding verifies its threat; an active finding reopens it.",
         ),
+        db: str | None = typer.Option(
+            None,
+            "--db",
+            help="Store to verify against instead of --report: the latest assessment saved there for "
+            "--repository (as `secloop serve`, its workers and `secloop assess` save them), with its "
+            "triage. Default with --repository or --commit: $SECLOOP_DB, else the local store.",
+        ),
+        repository: str | None = typer.Option(
+            None,
+            "--repository",
+            help="Repository in the store: its root path, clone URL or name (default: the git root of "
+            "the model file).",
+        ),
+        commit: str | None = typer.Option(
+            None,
+            "--commit",
+            help="Use the assessment of this commit (SHA or prefix; default: the newest assessment).",
+        ),
         stale_commits: int = typer.Option(
             DEFAULT_COMMITS,
             "--stale-commits",
@@ -126,6 +171,10 @@ def register(app: typer.Typer) -> None:
         sast|iac -f json` file), a mitigation's `sast:`/`iac:` rule (scoped by its `path` glob) with
         no active finding verifies the threat, an active finding reopens it with the finding's
         location, and a rule the report did not check leaves it unverified; both may be given.
+        With --db, --repository or --commit the same judgement is made on the newest assessment
+        saved in the store (or the one of --commit) instead of a --report file, and the store's
+        triage applies: a finding triaged false-positive or fixed is not active, an accepted risk
+        leaves the mitigation unverified ("accepted until DATE") until its expiry passes.
         The gate fails on open threats at or above --fail-on, on risk
         acceptances past their expiry
         and on a stale model (TM-MODEL-STALE: the code named in system.code or components[].code
@@ -137,9 +186,11 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMAT_NAMES)}")
         threshold = _fail_on(fail_on)
         analysis = _check(model, root, as_of, StalePolicy(stale_commits, stale_days))
-        if junit is not None or report is not None:
+        checked = _stored(model, report, db, repository, commit, as_of)
+        if junit is not None or report is not None or checked is not None:
             cases = read_junit(junit) if junit is not None else None
-            checked = read_report(report) if report is not None else None
+            if report is not None:
+                checked = read_report(report)
             analysis = verify(analysis, cases, junit.name if junit is not None else "", checked)
         with paused_gc():
             if output is not None:

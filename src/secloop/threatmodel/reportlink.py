@@ -3,7 +3,9 @@
 A mitigation may link `sast: RULE-ID` or `iac: RULE-ID`, optionally scoped by `path` (an fnmatch
 glob, `*` also crosses `/`). In the report: an active finding of that rule in scope -> failed,
 with the finding's location; no such finding and the rule was checked -> passed; the rule was not
-part of the report (no practice that runs it was decided, no finding of it) -> not judged.
+part of the report (no practice that runs it was decided, no finding of it) -> not judged. A
+finding whose risk was accepted (triage in the store, see storelink.py) neither fails nor verifies
+the mitigation: it stays unverified, saying until when the risk is accepted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class ReportFinding:
     message: str
     places: tuple[str, ...]  # "path" or "path:line"
     paths: tuple[str, ...]
+    fingerprint: str | None = None
+    accepted: str | None = None  # "until 2027-01-31" or "without expiry": an accepted risk
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,12 @@ def _finding(raw: Any) -> ReportFinding | None:
         str(raw.get("message", "")),
         tuple(places),
         tuple(paths),
+        raw["fingerprint"] if isinstance(raw.get("fingerprint"), str) else None,
     )
+
+
+class NotAReport(ValueError):
+    """A parsed document that is not a `secloop.assessment/v1` report (the message says why)."""
 
 
 def read_report(path: Path, practice_rules: dict[str, tuple[str, ...]] | None = None) -> SecloopReport:
@@ -83,14 +92,25 @@ def read_report(path: Path, practice_rules: dict[str, tuple[str, ...]] | None = 
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _error(path, f"not a secloop JSON report: {exc.msg}", exc.lineno, exc.colno) from None
+    try:
+        return report_of(doc, path.name, practice_rules)
+    except NotAReport as exc:
+        raise _error(path, f"not a secloop JSON report: {exc}", 1, 1) from None
+
+
+def report_of(
+    doc: Any, source: str, practice_rules: dict[str, tuple[str, ...]] | None = None
+) -> SecloopReport:
+    """The report in a parsed `secloop.assessment/v1` document; ``source`` names it in reasons.
+
+    Raises NotAReport for any other document.
+    """
     schema = doc.get("schema") if isinstance(doc, dict) else None
     if not isinstance(schema, str) or not schema.startswith("secloop.") or not schema.endswith("/v1"):
-        raise _error(
-            path, f"not a secloop JSON report: schema is {schema!r}, expected 'secloop.assessment/v1'", 1, 1
-        )
+        raise NotAReport(f"schema is {schema!r}, expected 'secloop.assessment/v1'")
     practices = doc.get("practices")
     if not isinstance(practices, list):
-        raise _error(path, "not a secloop JSON report: it has no 'practices' list", 1, 1)
+        raise NotAReport("it has no 'practices' list")
     if practice_rules is None:
         from secloop.practices.catalog import load_catalog
 
@@ -107,7 +127,7 @@ def read_report(path: Path, practice_rules: dict[str, tuple[str, ...]] | None = 
             if found is not None:
                 findings.append(found)
                 checked.add(found.rule)
-    return SecloopReport(path.name, frozenset(checked), tuple(findings))
+    return SecloopReport(source, frozenset(checked), tuple(findings))
 
 
 def links(mitigation: Mitigation) -> list[tuple[str, str]]:
@@ -124,12 +144,24 @@ def judge(mitigations: tuple[Mitigation, ...], report: SecloopReport) -> list[Ch
         for kind, rule in links(m):
             shown = f"{kind}:{rule}" + (f"@{m.path}" if m.path else "")
             hits = [f for f in report.findings if f.rule == rule and f.active and _in_scope(f, m.path)]
-            if hits:
-                where = hits[0].places[0] if hits[0].places else "an unknown place"
-                reason = f"{rule} has an active finding at {where} in {report.source}: {hits[0].message}"
+            open_hits = [f for f in hits if f.accepted is None]
+            if open_hits:
+                hit = open_hits[0]
+                reason = f"{rule} has an active finding at {_where(hit)} in {report.source}: {hit.message}"
                 outcomes.append(CheckOutcome(shown, "failed", reason.rstrip(": ")))
+            elif hits:
+                hit = hits[0]
+                reason = (
+                    f"{rule} has a finding at {_where(hit)} in {report.source} whose risk is accepted "
+                    f"{hit.accepted}"
+                )
+                outcomes.append(CheckOutcome(shown, "absent", reason))
             elif rule in report.checked:
                 outcomes.append(CheckOutcome(shown, "passed", None))
             else:
                 outcomes.append(CheckOutcome(shown, "absent", f"{rule} was not part of {report.source}"))
     return outcomes
+
+
+def _where(finding: ReportFinding) -> str:
+    return finding.places[0] if finding.places else "an unknown place"
