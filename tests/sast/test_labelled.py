@@ -24,6 +24,7 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
     "cmd/true_03_fastapi.py": [("SAST-PY-TAINT-CMD", 14, "critical")],
     "cmd/true_04_flask.py": [("SAST-PY-TAINT-CMD", 15, "critical")],
     "cmd/true_05_django.py": [("SAST-PY-TAINT-CMD", 11, "critical")],
+    "cmd/true_06_flask.py": [("SAST-PY-TAINT-CMD", 15, "critical")],  # ["sh", "-c", ...]
     # int()/json.loads on request data outside try: a malformed value is a 500 (other category)
     "code/false_02_django.py": [("SAST-PY-TAINT-VALIDATION", 16, "low")],
     "code/false_03_fastapi.py": [("SAST-PY-TAINT-VALIDATION", 14, "low")],
@@ -127,10 +128,10 @@ def test_the_set_has_true_and_false_cases_per_category() -> None:
 def test_rates_meet_the_goal(taint_scan: SastScan) -> None:
     scores = {s.category: s for s in score(cases(), flagged(taint_scan.findings, taint_category))}
     overall = scores.pop("ALL")
-    assert (overall.tp, overall.fn, overall.fp, overall.tn) == (63, 1, 2, 52)
+    assert (overall.tp, overall.fn, overall.fp, overall.tn) == (64, 0, 2, 52)
     assert overall.tpr >= 0.60 and overall.fpr <= 0.15
-    assert (round(overall.tpr, 2), round(overall.fpr, 2)) == (0.98, 0.04)
+    assert (round(overall.tpr, 2), round(overall.fpr, 2)) == (1.0, 0.04)
     assert all(s.youden > 0 for s in scores.values())
-    # the one miss: a shell started as `["sh", "-c", ...]`
-    assert scores["CMD"].fn == 1
+    # a shell started as `["sh", "-c", ...]` is command injection like shell=True
+    assert scores["CMD"].fn == 0
     assert (scores["REDIRECT"].fp, scores["DESERIALIZE"].fp) == (1, 1)

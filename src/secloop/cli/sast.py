@@ -104,17 +104,21 @@ def register_scan(scan: typer.Typer) -> None:
             help="Diff-aware: only findings new since the git REF (branch, tag, commit) fail the gate.",
         ),
         no_cache: bool = typer.Option(
-            False, "--no-cache", help="Analyse every file again (ignore the analysis and Bandit caches)."
+            False,
+            "--no-cache",
+            help="Analyse every file again (ignore the analysis, Bandit and Semgrep caches).",
         ),
     ) -> None:
         """Check the project's Python code with Bandit and secloop's own rules, offline: taint from
-        Flask, Django and FastAPI requests (followed into helper functions) to SQL, shell, eval, file,
-        URL, redirect, HTML, deserialisation, LDAP and XPath sinks, the session and type
-        conversions; weak crypto and randomness; secrets written to logs. When Semgrep is installed
-        (SECLOOP_SEMGREP or PATH) it runs too, with secloop's own pack, also on JavaScript/TypeScript.
+        Flask, Django and FastAPI requests (followed into helper functions and methods) to SQL,
+        shell, eval, file, URL, redirect, HTML, deserialisation, LDAP and XPath sinks, the session
+        and type conversions; weak crypto and randomness; secrets written to logs. When Semgrep is
+        installed (SECLOOP_SEMGREP or PATH) it runs too, with secloop's own pack, also on
+        JavaScript/TypeScript.
 
         A file that cannot be parsed is listed as not checked, with its line; the others are still
-        checked. Results are cached per file content; --since REF compares with the findings at REF.
+        checked. Every engine's results are cached per file content; --since REF compares with the
+        findings at REF.
         The configuration's audit mode also makes Bandit ignore `# nosec`. Exit codes: 0 the gate
         passed; 1 the gate failed; 2 usage or input error; 3 internal error.
         """

@@ -20,10 +20,13 @@ from typing import Any
 
 from secloop.core.enums import Confidence, Severity
 from secloop.core.fingerprint import keyed_fingerprint
-from secloop.core.model import Finding, Location
+from secloop.core.model import Finding, Location, Skipped
 from secloop.sast.bandit import cache_dir
 
-_CODE = ("taint.py", "flow.py", "sinks.py", "checks.py", "project.py", "rules.py", "source.py", "cache.py")
+_CODE = (
+    "taint.py", "flow.py", "sinks.py", "checks.py", "project.py", "rules.py", "source.py", "cache.py",
+    "values.py",
+)  # fmt: skip
 
 
 def code_version() -> str:
@@ -49,6 +52,7 @@ class Meta:
     scopes: tuple[tuple[int, int, str], ...] = ()
     imports: tuple[str, ...] = ()  # module names its imports may refer to
     names: str = ""  # digest of its top-level function and imported names (project.names_digest)
+    classes: tuple[tuple[str, str], ...] = ()  # (name, digest of its code) per top-level class
 
 
 def finding_to_json(f: Finding) -> dict[str, Any]:
@@ -112,6 +116,7 @@ class AnalysisCache:
             tuple((int(a), int(b), str(c)) for a, b, c in raw.get("scopes", [])),
             tuple(raw.get("imports", [])),
             str(raw.get("names", "")),
+            tuple((str(name), str(digest)) for name, digest in raw.get("classes", [])),
         )
 
     def put_meta(self, path: str, digest: str, meta: Meta) -> None:
@@ -124,6 +129,7 @@ class AnalysisCache:
             "scopes": [list(s) for s in meta.scopes],
             "imports": list(meta.imports),
             "names": meta.names,
+            "classes": [list(c) for c in meta.classes],
         }
         self.dirty = True
 
@@ -161,3 +167,89 @@ class AnalysisCache:
             os.replace(tmp, self.path)
         except OSError:
             pass
+
+
+class SemgrepCache:
+    """Semgrep's results per file (its path and bytes), for one Semgrep version and rule pack.
+
+    Semgrep (without its Pro engine) checks each file alone, so a file that did not change keeps its
+    findings and errors: a re-scan runs Semgrep on changed files only. What Semgrep reported that was
+    not about a file of its run (a crash, a timeout) is never kept. The version of a Semgrep program
+    is kept too, by the program file's path, size and time, as asking costs seconds.
+    """
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self, folder: Path | None = None, *, enabled: bool = True) -> None:
+        self.folder = folder if folder is not None else cache_dir()
+        self.enabled = enabled
+        self.path: Path | None = None
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any]:
+        try:
+            loaded = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    def version(self, exe: str, ask: Callable[[str], str | None]) -> str | None:
+        """`ask(exe)` once per program file: kept while the file keeps its size and time."""
+        try:
+            real = Path(exe).resolve()
+            stat = real.stat()
+        except OSError:
+            return ask(exe)
+        key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+        store = self.folder / "semgrep-versions.json"
+        known = self._read(store) if self.enabled else {}
+        if isinstance(known.get(key), str):
+            return str(known[key])
+        found = ask(exe)
+        if found is not None and self.enabled:
+            _write_json(store, {**known, key: found} if len(known) < 100 else {key: found})
+        return found
+
+    def open(self, version: str, pack: str) -> None:
+        """Use the results of this Semgrep version and rule pack digest."""
+        self.path = self.folder / f"semgrep-{keyed_fingerprint('semgrep', version, pack)}.json"
+        self.entries = self._read(self.path) if self.enabled else {}
+
+    def get(self, rel: str, digest: str) -> tuple[list[Finding], list[Skipped]] | None:
+        raw = self.entries.get(keyed_fingerprint(rel, digest))
+        if not isinstance(raw, dict):
+            return None
+        skipped = [
+            Skipped(rel, str(reason), line=line, column=column) for reason, line, column in raw["skipped"]
+        ]
+        return [finding_from_json(item) for item in raw["findings"]], skipped
+
+    def put(self, rel: str, digest: str, findings: list[Finding], skipped: list[Skipped]) -> None:
+        if not self.enabled:
+            return
+        if len(self.entries) >= self.MAX_ENTRIES:
+            self.entries = {}
+        self.entries[keyed_fingerprint(rel, digest)] = {
+            "findings": [finding_to_json(f) for f in findings],
+            "skipped": [[s.reason, s.line, s.column] for s in skipped],
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.enabled and self.dirty and self.path is not None:
+            _write_json(self.path, self.entries)
+            self.dirty = False
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Whole or not at all (best effort: an unwritable cache is no cache)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass

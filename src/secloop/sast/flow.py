@@ -7,6 +7,7 @@ import re
 from collections.abc import Container, Sequence
 
 from secloop.sast.sinks import dotted
+from secloop.sast.values import ALL, Env, Taint
 
 SOURCE_ATTRS = frozenset(
     {
@@ -151,3 +152,62 @@ def checked(test: ast.expr, env: Container[str]) -> tuple[set[str], bool]:
         names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name) and n.id in env}
         return names, negated
     return set(), False
+
+
+def web_frameworks(tree: ast.Module) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        for name in names:
+            top = name.split(".")[0]
+            if top in {"flask", "django", "fastapi", "starlette"}:
+                found.add("fastapi" if top == "starlette" else top)
+    return found
+
+
+def handler_env(func: ast.FunctionDef | ast.AsyncFunctionDef, frameworks: set[str]) -> tuple[Env, bool]:
+    """Tainted parameters of a route handler, and whether it is a Flask handler (returns are HTML)."""
+    env: Env = {}
+    route = None
+    for deco in func.decorator_list:
+        if (
+            isinstance(deco, ast.Call)
+            and isinstance(deco.func, ast.Attribute)
+            and deco.func.attr in ROUTE_METHODS
+        ):
+            route = deco
+    params = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
+    if params and params[0].arg in {"self", "cls"}:
+        params = params[1:]
+    defaults = dict(
+        zip(
+            [a.arg for a in [*func.args.posonlyargs, *func.args.args]][::-1],
+            func.args.defaults[::-1],
+            strict=False,
+        )
+    )
+    defaults.update({a.arg: d for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults, strict=True) if d})
+    django_view = "django" in frameworks and bool(params) and params[0].arg == "request"
+    if route is None and not django_view:
+        return env, False
+    typed: set[str] = set()
+    if route is not None and route.args and isinstance(route.args[0], ast.Constant):
+        path = str(route.args[0].value)
+        typed = set(re.findall(r"<(?:int|float|uuid):(\w+)>", path))
+    for param in params:
+        annotation = dotted(param.annotation) if param.annotation is not None else ""
+        default = defaults.get(param.arg)
+        if (
+            param.arg == "request"
+            or param.arg in typed
+            or annotation.rsplit(".", 1)[-1] in SAFE_TYPES
+            or (isinstance(default, ast.Call) and dotted(default.func) in {"Depends", "Security"})
+        ):
+            continue
+        env[param.arg] = Taint(ALL, param.lineno)
+    flask = route is not None and "flask" in frameworks and "fastapi" not in frameworks
+    return env, flask

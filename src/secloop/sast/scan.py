@@ -15,7 +15,7 @@ from secloop.sast.bandit import run_bandit
 from secloop.sast.cache import AnalysisCache, Meta, content_digest
 from secloop.sast.checks import check_findings
 from secloop.sast.model import SastScan
-from secloop.sast.project import Project, imported_names, index_module, names_digest
+from secloop.sast.project import Project, class_digests, imported_names, index_module, names_digest
 from secloop.sast.semgrep import JS_SUFFIXES, run_semgrep
 from secloop.sast.source import FileLines, PySource, parse, with_fingerprints
 from secloop.sast.taint import Summaries, scan_taint
@@ -113,17 +113,26 @@ class _Files:
                 meta = Meta((parsed.reason, parsed.line, parsed.column))
             else:
                 module = index_module(parsed)
-                meta = Meta(None, parsed.scopes, tuple(imported_names(module)), names_digest(module))
+                meta = Meta(
+                    None,
+                    parsed.scopes,
+                    tuple(imported_names(module)),
+                    names_digest(module),
+                    class_digests(module),
+                )
             self.cache.put_meta(rel, self.digests[rel], meta)
         self.metas[rel] = meta
         return meta
 
     def current(self, dependency: str) -> str | None:
-        """The digest a recorded dependency has now: a file's content, or its names ("path#names")."""
-        path, _, names = dependency.partition("#")
+        """The digest a recorded dependency has now: a file's content, its names ("path#names") or
+        one of its classes' code ("path#class:Name")."""
+        path, _, part = dependency.partition("#")
         if path not in self.texts:
             return None
-        return self.meta(path).names if names else self.digests[path]
+        if part.startswith("class:"):
+            return dict(self.meta(path).classes).get(part.removeprefix("class:"))
+        return self.meta(path).names if part else self.digests[path]
 
     def result_key(self, rel: str) -> str:
         """The file's path and bytes, and which project files its imports name (a file added or
@@ -195,7 +204,12 @@ def scan_texts(
             engines.insert(0, f"bandit {run.version}")
     notes: list[str] = []
     if semgrep and (lines or scripts):
-        ran = run_semgrep(root, {**{rel: texts[rel] for rel in sorted(lines)}, **scripts})
+        ran = run_semgrep(
+            root,
+            {**{rel: texts[rel] for rel in sorted(lines)}, **scripts},
+            use_cache=cache.enabled,
+            cache_folder=cache.path.parent,
+        )
         if ran.version is None:
             notes.append(ran.note or "Semgrep not run")
         else:

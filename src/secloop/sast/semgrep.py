@@ -4,11 +4,12 @@ Semgrep is not a dependency of secloop (it pins click and fastapi versions seclo
 is looked up as a program, `SECLOOP_SEMGREP` first, then `semgrep` on PATH, and runs fully offline:
 `--metrics=off`, `--disable-version-check`, SEMGREP_ENABLE_VERSION_CHECK=0, and only the local
 rule pack as config, never the registry. Each result's `metadata.secloop_rule` names the secloop rule
-it becomes. Without Semgrep the scan says so and goes on.
+it becomes. Without Semgrep the scan says so and goes on. Results are cached per file (cache.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from secloop.core.model import Finding, Location, Skipped
+from secloop.sast.cache import SemgrepCache, content_digest
 from secloop.sast.rules import RULE_BY_ID
 
 SEMGREP_ENV = "SECLOOP_SEMGREP"
@@ -99,22 +101,81 @@ def to_finding(item: Mapping[str, Any], rel: str) -> Finding | None:
     )
 
 
-def run_semgrep(root: Path, files: Mapping[str, str]) -> SemgrepRun:
-    """Semgrep with secloop's pack on `files` (path relative to root -> text), offline."""
+def pack_digest(rules: Path) -> str:
+    """The rule pack's identity: its rule files' names and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in rules.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file()):
+        digest.update(path.relative_to(rules).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _run_chunk(
+    exe: str, rules: Path, root: Path, where: Mapping[str, str], chunk: list[str]
+) -> tuple[dict[str, tuple[list[Finding], list[Skipped]]], list[Skipped]]:
+    """Semgrep on some files: findings and errors per file (rel), and errors about none of them."""
+    per_file: dict[str, tuple[list[Finding], list[Skipped]]] = {where[p]: ([], []) for p in chunk}
+    try:
+        proc = subprocess.run(
+            command(exe, rules, chunk),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+            cwd=root,
+            env=_env(),
+        )
+        data = json.loads(proc.stdout or "{}")
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+        return {}, [Skipped(where[p], f"Semgrep did not run: {type(exc).__name__}") for p in chunk]
+    unplaced: list[Skipped] = []
+    for item in data.get("results", []):
+        target = where.get(str((root / str(item.get("path", ""))).resolve()))
+        if target in per_file and (finding := to_finding(item, target)) is not None:
+            per_file[target][0].append(finding)
+    for err in data.get("errors", []):
+        place = where.get(str((root / str(err.get("path", ""))).resolve()))
+        message = (str(err.get("message") or "error").splitlines() or ["error"])[0][:200]
+        if place not in per_file or "timeout" in f"{err.get('type')} {message}".lower():
+            unplaced.append(Skipped(place or ".", f"Semgrep: {message}"))
+        else:
+            per_file[place][1].append(Skipped(place, f"Semgrep: {message}"))
+    return per_file, unplaced
+
+
+def run_semgrep(
+    root: Path, files: Mapping[str, str], *, use_cache: bool = True, cache_folder: Path | None = None
+) -> SemgrepRun:
+    """Semgrep with secloop's pack on `files` (path relative to root -> text), offline.
+
+    Results are cached per file path and content for the Semgrep version and the pack's digest: a
+    file that did not change is not given to Semgrep again (`use_cache=False`: every file is).
+    """
     exe = find_semgrep()
     if exe is None:
         return SemgrepRun((), (), None, NOT_INSTALLED)
     rules = rules_dir()
     if rules is None:
         return SemgrepRun((), (), None, f"Semgrep not run: secloop's rule pack not found (set {RULES_ENV})")
-    found_version = semgrep_version(exe)
+    cache = SemgrepCache(cache_folder, enabled=use_cache)
+    found_version = cache.version(exe, semgrep_version)
     if found_version is None:
         return SemgrepRun((), (), None, f"Semgrep not run: {exe} --version failed")
+    cache.open(found_version, pack_digest(rules))
+    digests = {rel: content_digest(text) for rel, text in files.items()}
     findings: list[Finding] = []
     skipped: list[Skipped] = []
+    todo: dict[str, str] = {}
+    for rel, text in files.items():
+        kept = cache.get(rel, digests[rel])
+        if kept is None:
+            todo[rel] = text
+        else:
+            findings += kept[0]
+            skipped += kept[1]
     with tempfile.TemporaryDirectory(prefix="secloop-semgrep-") as elsewhere:
         where: dict[str, str] = {}  # path given to semgrep -> rel
-        for rel, text in files.items():
+        for rel, text in todo.items():
             disk = root / rel
             try:
                 same = disk.read_text("utf-8", "surrogateescape") == text
@@ -127,27 +188,12 @@ def run_semgrep(root: Path, files: Mapping[str, str]) -> SemgrepRun:
             where[str(disk.resolve())] = rel
         paths = sorted(where)
         for start in range(0, len(paths), CHUNK):
-            chunk = paths[start : start + CHUNK]
-            try:
-                proc = subprocess.run(
-                    command(exe, rules, chunk),
-                    capture_output=True,
-                    text=True,
-                    timeout=TIMEOUT_S,
-                    check=False,
-                    cwd=root,
-                    env=_env(),
-                )
-                data = json.loads(proc.stdout or "{}")
-            except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
-                skipped += [Skipped(where[p], f"Semgrep did not run: {type(exc).__name__}") for p in chunk]
-                continue
-            for item in data.get("results", []):
-                target = where.get(str((root / str(item.get("path", ""))).resolve()))
-                if target is not None and (finding := to_finding(item, target)) is not None:
-                    findings.append(finding)
-            for err in data.get("errors", []):
-                place = where.get(str((root / str(err.get("path", ""))).resolve()), ".")
-                message = (str(err.get("message") or "error").splitlines() or ["error"])[0][:200]
-                skipped.append(Skipped(place, f"Semgrep: {message}"))
-    return SemgrepRun(tuple(findings), tuple(skipped), found_version)
+            per_file, unplaced = _run_chunk(exe, rules, root, where, paths[start : start + CHUNK])
+            for rel, (found, errors) in per_file.items():
+                findings += found
+                skipped += errors
+                if not unplaced:  # a run that went wrong somewhere is not kept
+                    cache.put(rel, digests[rel], found, errors)
+            skipped += unplaced
+    cache.save()
+    return SemgrepRun(tuple(sorted(findings, key=Finding.sort_key)), tuple(skipped), found_version)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 
 SQL_METHODS = frozenset({"execute", "executemany", "executescript", "raw", "mogrify"})
 SQL_CALLS = frozenset({"text", "sqlalchemy.text", "RawSQL", "read_sql", "pd.read_sql", "pandas.read_sql"})
@@ -15,6 +16,10 @@ SUBPROCESS = frozenset(
     {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
      "subprocess.Popen", "run", "call", "check_call", "check_output", "Popen"}
 )  # fmt: skip
+EXEC_CALLS = frozenset({"asyncio.create_subprocess_exec", "create_subprocess_exec"})
+# `["sh", "-c", cmd]`: the shell parses the string that follows the flag, as with shell=True
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "fish"})
+SHELL_FLAG = re.compile(r"-[a-z]*c[a-z]*")  # -c, -lc, -ec
 CODE_CALLS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec"})
 PATH_CALLS = frozenset(
     {"open", "io.open", "codecs.open", "send_file", "flask.send_file", "FileResponse", "os.remove",
@@ -65,6 +70,28 @@ def arg(call: ast.Call, index: int, *keywords: str) -> ast.expr | None:
     return call.args[index] if len(call.args) > index else None
 
 
+def _word(node: ast.expr) -> str | None:
+    return node.value.strip() if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _program(word: str) -> str:
+    return word.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
+
+
+def _shell_string(argv: Sequence[ast.expr]) -> ast.expr | None:
+    """The command string of an argv that starts a shell with `-c` (`cmd /c` on Windows), if any."""
+    start = 1 if argv and _program(_word(argv[0]) or "") == "env" else 0
+    if len(argv) < start + 3:
+        return None
+    program, flag = _word(argv[start]), _word(argv[start + 1])
+    if program is None or flag is None:
+        return None
+    name = _program(program)
+    if (name in SHELLS and SHELL_FLAG.fullmatch(flag)) or (name == "cmd" and flag.lower() in {"/c", "/k"}):
+        return argv[start + 2]
+    return None
+
+
 def _non_html(call: ast.Call) -> bool:
     for kw in call.keywords:
         if kw.arg in {"mimetype", "media_type", "content_type"}:
@@ -96,6 +123,14 @@ def sinks(call: ast.Call, imports: frozenset[str]) -> Iterator[tuple[str, ast.ex
         for k in call.keywords
     ):
         yield "CMD", arg(call, 0, "args")
+    elif (
+        name in SUBPROCESS
+        and isinstance(argv := arg(call, 0, "args"), ast.List | ast.Tuple)
+        and (command := _shell_string(argv.elts)) is not None
+    ):
+        yield "CMD", command
+    if name in EXEC_CALLS and (command := _shell_string(call.args)) is not None:
+        yield "CMD", command
     if name in CODE_CALLS:
         yield "CODE", arg(call, 0, "source")
     if name in PATH_CALLS or last in {"send_file", "FileResponse"}:

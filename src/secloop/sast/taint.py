@@ -5,7 +5,9 @@ Sources: request attributes (`request.args/form/json/values/cookies/headers/data
 FastAPI route-handler parameters (unless typed or converted to int/float/bool/UUID/date) and, in
 Django modules, the URL parameters of function views. Taint is a set of sink families still open; it
 flows through assignments, string building and calls, and into the project's own functions through
-their summaries (which parameters reach which sinks or the return value), across modules.
+their summaries (which parameters reach which sinks or the return value), across modules; into
+methods (`self.helper(x)`, `svc.run(x)`, class and static methods) the same way, and through objects
+whose constructor stored request data in `self.<attr>` (attributes per local object, per function).
 
 Sanitizers, kept simple on purpose:
 - `int/float/bool/len/UUID(...)`, `url_for`, `render_template`, `jsonify` and the project's own
@@ -22,96 +24,54 @@ Sanitizers, kept simple on purpose:
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from secloop.core.model import Finding, Location
 from secloop.sast.flow import (
     CLEAN_CALLS,
     PROJECT_SANITIZER,
-    ROUTE_METHODS,
-    SAFE_TYPES,
     SANITIZERS,
     TRUST_CALLS,
     TRUST_STORES,
     catches,
     checked,
+    handler_env,
     is_source,
     prefix_clears,
     terminates,
+    web_frameworks,
 )
-from secloop.sast.project import FunctionNode, Module, Project
-from secloop.sast.rules import FAMILIES, TAINT_RULES
+from secloop.sast.project import FunctionNode, Module, Project, method_kind
+from secloop.sast.rules import TAINT_RULES
 from secloop.sast.sinks import CONVERSIONS, arg, dotted, sinks
 from secloop.sast.source import PySource
+from secloop.sast.values import ALL, EMPTY, PARAM, Callee, Env, Hit, Part, Taint, join, merge
 
-ALL = frozenset(FAMILIES)
-PARAM = -1  # the origin of a helper parameter's taint while its summary is computed
-
-
-@dataclass(frozen=True, slots=True)
-class Taint:
-    families: frozenset[str]
-    origin: int  # line of the source
-
-    def without(self, families: frozenset[str]) -> Taint | None:
-        left = self.families - families
-        return Taint(left, self.origin) if left else None
-
-
-def merge(a: Taint | None, b: Taint | None) -> Taint | None:
-    if a is None or b is None:
-        return a or b
-    return Taint(a.families | b.families, min(a.origin, b.origin))
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    family: str
-    path: str  # the file of the sink (a helper's file when the taint went through calls)
-    line: int
-    column: int
-    sink: str
-    origin: int
-    via: str = ""  # the calls from the handler to the sink: "find() line 17"
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What a project function does with each parameter, computed once per scan."""
-
-    sinks: tuple[tuple[Hit, ...], ...]  # per parameter: the sinks it reaches (origin PARAM)
-    returns: tuple[frozenset[str], ...]  # per parameter: the families that reach the return value
-    own: frozenset[str]  # families of request data the function reads itself and returns
-
-
-Env = dict[str, Taint]
-
-
-def _frameworks(tree: ast.Module) -> set[str]:
-    found = set()
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        for name in names:
-            top = name.split(".")[0]
-            if top in {"flask", "django", "fastapi", "starlette"}:
-                found.add("fastapi" if top == "starlette" else top)
-    return found
+Owner = tuple[Module, ast.ClassDef]
+Which = int | str  # a parameter's index, "" (no input), "*" (the whole object) or an attribute's name
+CLASS, INSTANCE, OPAQUE = 0, 1, 2  # a class; an instance whose attributes are known; one whose are not
 
 
 class FunctionScan:
-    def __init__(self, module: Module, summaries: Summaries, flask_handler: bool = False) -> None:
+    def __init__(
+        self, module: Module, summaries: Summaries, func: FunctionNode, flask_handler: bool = False
+    ) -> None:
         self.module = module
         self.summaries = summaries
+        self.project = summaries.project
         self.flask_handler = flask_handler
         self.hits: list[Hit] = []
         self.returns: Taint | None = None
         self.guarded = 0  # inside a try whose handler catches ValueError (or a broader class)
+        # local names of project classes and their instances (CLASS, INSTANCE, OPAQUE), and of project
+        # functions passed around as values: per function, not per program point
+        self.objects: dict[str, tuple[Owner, int]] = {}
+        self.funcs: dict[str, Callee] = {}
+        cls = module.owners.get(id(func))
+        params = [*func.args.posonlyargs, *func.args.args]
+        if cls is not None and params and (kind := method_kind(func)) != "static":
+            self.objects[params[0].arg] = ((module, cls), INSTANCE if kind == "method" else CLASS)
 
     # -- expressions -------------------------------------------------------------------------------
 
@@ -126,7 +86,15 @@ class FunctionScan:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return None
         if isinstance(node, ast.Attribute):
-            return Taint(ALL, line) if is_source(node) else self.taint(node.value, env)
+            if is_source(node):
+                return Taint(ALL, line)
+            if isinstance(node.value, ast.Name):
+                found = env.get(f"{node.value.id}.{node.attr}")
+                known = self.objects.get(node.value.id)
+                if known is not None and known[1] == INSTANCE:  # what its constructor and methods stored
+                    return found
+                return merge(found, env.get(node.value.id))
+            return self.taint(node.value, env)
         if isinstance(node, ast.Call):
             return self._call_taint(node, env)
         if isinstance(node, ast.IfExp):
@@ -155,15 +123,20 @@ class FunctionScan:
             return None
         if any(family in {"SQL", "SSRF"} for family, _ in sinks(node, self.module.imports)):
             return None  # rows and remote responses are not request data (stored taint is not tracked)
-        called = self.summaries.of(self.module, node.func)
-        if called is not None:
-            func, summary = called
-            result = Taint(summary.own, node.lineno) if summary.own else None
-            for index, taint in self._bound(func, node, env):
-                families = taint.families & summary.returns[index]
+        callee = self._callee(node.func)
+        if callee is not None:
+            own = self.summaries.part(callee, "").returns
+            result = Taint(own, node.lineno) if own else None
+            for which, taint in self._inputs(callee, node, env):
+                families = taint.families & self.summaries.part(callee, which).returns
                 result = merge(result, Taint(families, taint.origin) if families else None)
             return result
         result = None
+        made = self._constructor(node)
+        if made is not None and made[1] is not None:  # an object carries what its constructor stored
+            for taint in self._attrs(node, env).values():
+                result = merge(result, taint)
+            return result
         if isinstance(node.func, ast.Attribute):
             result = self.taint(node.func.value, env)
         for value in [*node.args, *(k.value for k in node.keywords)]:
@@ -218,22 +191,108 @@ class FunctionScan:
             self._hit("TRUST", call, name, taint)
         elif name == "setattr" and len(call.args) == 3 and dotted(call.args[0]) in TRUST_STORES:
             self._hit("TRUST", call, name, self.taint(call.args[2], env))
-        called = self.summaries.of(self.module, call.func)
-        if called is None:
+        callee = self._callee(call.func)
+        if callee is None and (made := self._constructor(call)) is not None:
+            callee = made[1]
+        if callee is None:
             return
-        func, summary = called
-        for index, taint in self._bound(func, call, env):
-            for hit in summary.sinks[index]:
+        for which, taint in self._inputs(callee, call, env):
+            for hit in self.summaries.part(callee, which).sinks:
                 if hit.family == "VALIDATION" and self.guarded:
                     continue  # the caller handles what the helper raises
                 if hit.family in taint.families:
-                    via = f"{func.name}() line {call.lineno}" + (f", {hit.via}" if hit.via else "")
+                    via = f"{callee.label}() line {call.lineno}" + (f", {hit.via}" if hit.via else "")
                     self.hits.append(replace(hit, origin=taint.origin, via=via))
+        if isinstance(callee.receiver, ast.Name):  # `job.set(cmd)` stores into job's attributes
+            self._store(callee.receiver.id, callee, call, env)
 
-    def _bound(self, func: FunctionNode, call: ast.Call, env: Env) -> Iterator[tuple[int, Taint]]:
+    # -- calls to the project's functions, methods and classes ------------------------------------
+
+    def _callee(self, node: ast.expr) -> Callee | None:
+        """The project function or method a call's callee (or a name bound to one) is."""
+        if isinstance(node, ast.Name) and node.id in self.funcs:
+            return self.funcs[node.id]
+        found = self.project.resolve(self.module, node)
+        if found is not None:
+            return Callee(found[0], found[1], found[1].name)
+        if not isinstance(node, ast.Attribute):
+            return None
+        known = self._class_of(node.value)
+        if known is None:
+            return None
+        (module, cls), role = known
+        method = self.project.method(module, cls, node.attr)
+        if method is None:
+            return None
+        kind = method_kind(method[1])
+        bound = kind == "method" and role != CLASS
+        skip = 1 if bound or kind == "class" else 0
+        return Callee(*method, f"{cls.name}.{node.attr}", skip, node.value if bound else None)
+
+    def _class_of(self, node: ast.expr) -> tuple[Owner, int] | None:
+        """The project class an expression is, or is an instance of (CLASS, INSTANCE, OPAQUE)."""
+        if isinstance(node, ast.Name) and node.id in self.objects:
+            return self.objects[node.id]
+        if isinstance(node, ast.Call):
+            made = self._constructor(node)
+            return None if made is None else (made[0], OPAQUE if made[1] is None else INSTANCE)
+        owner = self.project.resolve_class(self.module, node)
+        return None if owner is None else (owner, CLASS)
+
+    def _constructor(self, call: ast.Call) -> tuple[Owner, Callee | None] | None:
+        """The project class a call instantiates, and its `__init__` if the project defines one."""
+        owner = self.project.resolve_class(self.module, call.func)
+        if owner is None and isinstance(call.func, ast.Name):
+            known = self.objects.get(call.func.id)  # `cls(...)` in a classmethod
+            owner = known[0] if known is not None and known[1] == CLASS else None
+        if owner is None:
+            return None
+        init = self.project.method(*owner, "__init__")
+        return owner, None if init is None else Callee(*init, owner[1].name, 1)
+
+    def _attrs(self, node: ast.expr, env: Env) -> dict[str, Taint]:
+        """The tainted attributes of a local object, or of the object a constructor call makes."""
+        if isinstance(node, ast.Name):
+            prefix = node.id + "."
+            return {key[len(prefix) :]: taint for key, taint in env.items() if key.startswith(prefix)}
+        made = self._constructor(node) if isinstance(node, ast.Call) else None
+        if made is None or made[1] is None or not isinstance(node, ast.Call):
+            return {}
+        init = made[1]
+        own = self.summaries.part(init, "").stores
+        out = {attr: Taint(families, node.lineno) for attr, families in own.items()}
+        for which, taint in self._bound(init, node, env):
+            for attr, families in self.summaries.part(init, which).stores.items():
+                if kept := families & taint.families:
+                    out[attr] = join(out.get(attr), Taint(kept, taint.origin))
+        return out
+
+    def _store(self, name: str, callee: Callee, call: ast.Call, env: Env) -> None:
+        for attr, families in self.summaries.part(callee, "").stores.items():
+            env[f"{name}.{attr}"] = join(env.get(f"{name}.{attr}"), Taint(families, call.lineno))
+        for which, taint in self._bound(callee, call, env):
+            for attr, families in self.summaries.part(callee, which).stores.items():
+                if kept := families & taint.families:
+                    env[f"{name}.{attr}"] = join(env.get(f"{name}.{attr}"), Taint(kept, taint.origin))
+
+    def _inputs(self, callee: Callee, call: ast.Call, env: Env) -> Iterator[tuple[Which, Taint]]:
+        """The tainted inputs of a call to a project function: arguments and the receiver's attributes."""
+        yield from self._bound(callee, call, env)
+        receiver = callee.receiver
+        if receiver is None:
+            return
+        known = self._class_of(receiver)
+        if known is not None and known[1] == OPAQUE:
+            if (whole := self.taint(receiver, env)) is not None:
+                yield "*", whole
+            return
+        yield from self._attrs(receiver, env).items()
+
+    def _bound(self, callee: Callee, call: ast.Call, env: Env) -> Iterator[tuple[int, Taint]]:
         """(parameter index, taint) of the tainted arguments of a call to a project function."""
+        func = callee.func
         params = [p.arg for p in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]]
-        for index, value in enumerate(call.args):
+        for index, value in enumerate(call.args, start=callee.skip):
             if (
                 index < len(params)
                 and not isinstance(value, ast.Starred)
@@ -241,7 +300,7 @@ class FunctionScan:
             ):
                 yield index, taint
         for kw in call.keywords:
-            if kw.arg in params and (taint := self.taint(kw.value, env)) is not None:
+            if kw.arg in params[callee.skip :] and (taint := self.taint(kw.value, env)) is not None:
                 yield params.index(kw.arg), taint
 
     def _trust_target(self, target: ast.expr, taint: Taint | None) -> None:
@@ -252,15 +311,54 @@ class FunctionScan:
 
     def bind(self, target: ast.expr, taint: Taint | None, env: Env) -> None:
         if isinstance(target, ast.Name):
-            if taint is None:
-                env.pop(target.id, None)
-            else:
+            self._forget(target.id, env)
+            if taint is not None:
                 env[target.id] = taint
         elif isinstance(target, ast.Tuple | ast.List):
             for elt in target.elts:
                 self.bind(elt.value if isinstance(elt, ast.Starred) else elt, taint, env)
-        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and taint:
-            env[target.value.id] = merge(env.get(target.value.id), taint) or taint
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            key = f"{target.value.id}.{target.attr}"
+            if taint is None:
+                env.pop(key, None)
+            else:
+                env[key] = taint
+        elif isinstance(target, ast.Subscript) and taint:
+            key = dotted(target.value)
+            if isinstance(target.value, ast.Name) or (
+                isinstance(target.value, ast.Attribute) and isinstance(target.value.value, ast.Name)
+            ):
+                env[key] = join(env.get(key), taint)
+
+    def _forget(self, name: str, env: Env) -> None:
+        """A name bound anew: its old value, attributes, class and function are gone."""
+        env.pop(name, None)
+        self.objects.pop(name, None)
+        self.funcs.pop(name, None)
+        prefix = name + "."
+        for key in [key for key in env if key.startswith(prefix)]:
+            del env[key]
+
+    def _object(
+        self, value: ast.expr, env: Env
+    ) -> tuple[Callee | tuple[Owner, int] | None, dict[str, Taint]]:
+        """`Job(cmd)`, `job`, `helpers.run`: the project function, or the class (or instance of one)
+        with its tainted attributes, an assignment binds a name to."""
+        if isinstance(value, ast.Name | ast.Attribute) and (callee := self._callee(value)) is not None:
+            return callee, {}
+        if not isinstance(value, ast.Call | ast.Name | ast.Attribute):
+            return None, {}
+        known = self._class_of(value)
+        return known, self._attrs(value, env) if known is not None else {}
+
+    def _adopt(
+        self, name: str, thing: Callee | tuple[Owner, int] | None, attrs: dict[str, Taint], env: Env
+    ) -> None:
+        if isinstance(thing, Callee):
+            self.funcs[name] = thing
+        elif thing is not None:
+            self.objects[name] = thing
+            env.update((f"{name}.{attr}", taint) for attr, taint in attrs.items())
 
     def block(self, stmts: Sequence[ast.stmt], env: Env) -> Env:
         for stmt in stmts:
@@ -273,17 +371,20 @@ class FunctionScan:
         if isinstance(node, ast.Assign):
             self.check(node.value, env)
             taint = self.taint(node.value, env)
+            thing, attrs = self._object(node.value, env)
             for target in node.targets:
                 self._trust_target(target, taint)
                 self.bind(target, taint, env)
+                if isinstance(target, ast.Name):
+                    self._adopt(target.id, thing, attrs, env)
         elif isinstance(node, ast.AnnAssign):
             self.check(node.value, env)
             if node.value is not None:
                 self.bind(node.target, self.taint(node.value, env), env)
         elif isinstance(node, ast.AugAssign):
             self.check(node.value, env)
-            if isinstance(node.target, ast.Name):
-                joined = merge(env.get(node.target.id), self.taint(node.value, env))
+            if isinstance(node.target, ast.Name | ast.Attribute):
+                joined = merge(self.taint(node.target, env), self.taint(node.value, env))
                 self.bind(node.target, joined, env)
         elif isinstance(node, ast.For | ast.AsyncFor):
             self.check(node.iter, env)
@@ -361,92 +462,59 @@ def _union(first: Env, *others: Env) -> Env:
     return out
 
 
-def _handler_env(func: ast.FunctionDef | ast.AsyncFunctionDef, frameworks: set[str]) -> tuple[Env, bool]:
-    """Tainted parameters of a route handler, and whether it is a Flask handler (returns are HTML)."""
-    env: Env = {}
-    route = None
-    for deco in func.decorator_list:
-        if (
-            isinstance(deco, ast.Call)
-            and isinstance(deco.func, ast.Attribute)
-            and deco.func.attr in ROUTE_METHODS
-        ):
-            route = deco
-    params = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
-    if params and params[0].arg in {"self", "cls"}:
-        params = params[1:]
-    defaults = dict(
-        zip(
-            [a.arg for a in [*func.args.posonlyargs, *func.args.args]][::-1],
-            func.args.defaults[::-1],
-            strict=False,
-        )
-    )
-    defaults.update({a.arg: d for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults, strict=True) if d})
-    django_view = "django" in frameworks and bool(params) and params[0].arg == "request"
-    if route is None and not django_view:
-        return env, False
-    typed: set[str] = set()
-    if route is not None and route.args and isinstance(route.args[0], ast.Constant):
-        path = str(route.args[0].value)
-        typed = set(re.findall(r"<(?:int|float|uuid):(\w+)>", path))
-    for param in params:
-        annotation = dotted(param.annotation) if param.annotation is not None else ""
-        default = defaults.get(param.arg)
-        if (
-            param.arg == "request"
-            or param.arg in typed
-            or annotation.rsplit(".", 1)[-1] in SAFE_TYPES
-            or (isinstance(default, ast.Call) and dotted(default.func) in {"Depends", "Security"})
-        ):
-            continue
-        env[param.arg] = Taint(ALL, param.lineno)
-    flask = route is not None and "flask" in frameworks and "fastapi" not in frameworks
-    return env, flask
-
-
 class Summaries:
-    """Function summaries of one scan's project, computed on first use and kept."""
+    """What the project's functions do with each input, computed on first use and kept for the scan."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.done: dict[tuple[str, int], Summary] = {}
-        self.deps: dict[tuple[str, int], set[str]] = {}  # the files each summary looked into
-        self.active: set[tuple[str, int]] = set()
+        self.done: dict[tuple[str, int, Which], Part] = {}
+        self.deps: dict[tuple[str, int, Which], set[str]] = {}  # the files each part looked into
+        self.active: set[tuple[str, int, Which]] = set()
 
-    def of(self, module: Module, func: ast.expr) -> tuple[FunctionNode, Summary] | None:
-        found = self.project.resolve(module, func)
-        return None if found is None else (found[1], self.summary(*found))
-
-    def summary(self, module: Module, func: FunctionNode) -> Summary:
-        key = (module.src.path, func.lineno)
+    def part(self, callee: Callee, which: Which) -> Part:
+        module, func = callee.module, callee.func
+        key = (module.src.path, func.lineno, which)
         if key in self.done:
             for recorder in self.project.recorders:  # whoever reuses a summary depends on its files
                 recorder |= self.deps[key]
             return self.done[key]
-        params = [p.arg for p in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]]
         if key in self.active:  # recursion: the inner call adds nothing
-            return Summary(tuple(() for _ in params), tuple(frozenset() for _ in params), frozenset())
+            return EMPTY
+        params = [p.arg for p in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]]
+        cls = module.owners.get(id(func))
+        this = params[0] if cls is not None and params and method_kind(func) == "method" else ""
+        scan = FunctionScan(module, self, func)
+        env: Env = {}
+        if isinstance(which, int):
+            env[params[which]] = Taint(ALL, PARAM)
+        elif which == "*" and this and cls is not None:
+            env[this] = Taint(ALL, PARAM)
+            scan.objects[this] = ((module, cls), OPAQUE)
+        elif which and this:
+            env[f"{this}.{which}"] = Taint(ALL, PARAM)
+        elif which:
+            return EMPTY  # an attribute of a function that is not a method
         self.active.add(key)
         touched: set[str] = {module.src.path}  # its own code
         self.project.recorders.append(touched)
-        reached: list[tuple[Hit, ...]] = []
-        returns: list[frozenset[str]] = []
-        for param in params:
-            scan = FunctionScan(module, self)
-            scan.block(func.body, {param: Taint(ALL, PARAM)})
-            reached.append(tuple(hit for hit in scan.hits if hit.origin == PARAM))
-            back = scan.returns
-            returns.append(back.families if back is not None and back.origin == PARAM else frozenset())
-        scan = FunctionScan(module, self)
-        scan.block(func.body, {})
-        own = scan.returns.families if scan.returns is not None else frozenset()
+        out = scan.block(func.body, env)
         self.active.discard(key)
         self.project.recorders.pop()  # the stack top is `touched`
         for recorder in self.project.recorders:
             recorder |= touched
+        own = which == ""
+        back = scan.returns
+        prefix = this + "."
         self.deps[key] = touched
-        self.done[key] = Summary(tuple(reached), tuple(returns), own)
+        self.done[key] = Part(
+            () if own else tuple(hit for hit in scan.hits if hit.origin == PARAM),
+            back.families if back is not None and (own or back.origin == PARAM) else frozenset(),
+            {
+                name[len(prefix) :]: taint.families
+                for name, taint in out.items()
+                if this and name.startswith(prefix) and (own or taint.origin == PARAM)
+            },
+        )
         return self.done[key]
 
 
@@ -474,7 +542,7 @@ def _finding(src: PySource, hit: Hit) -> Finding:
 def scan_taint(src: PySource, summaries: Summaries | None = None) -> tuple[list[Finding], bool]:
     """The taint findings of one file's handlers (their sinks may sit in helpers of other files), and
     whether it is Flask, Django or FastAPI code."""
-    frameworks = _frameworks(src.tree)
+    frameworks = web_frameworks(src.tree)
     if not frameworks and "request" not in src.text:
         return [], False
     if summaries is None or summaries.project.module_at(src.path) is None:
@@ -485,8 +553,8 @@ def scan_taint(src: PySource, summaries: Summaries | None = None) -> tuple[list[
     best: dict[tuple[str, str, int, int], Hit] = {}
     for node in ast.walk(src.tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            env, flask = _handler_env(node, frameworks)
-            scan = FunctionScan(module, summaries, flask)
+            env, flask = handler_env(node, frameworks)
+            scan = FunctionScan(module, summaries, node, flask)
             scan.block(node.body, env)
             for hit in scan.hits:
                 key = (hit.family, hit.path, hit.line, hit.column)
