@@ -236,3 +236,53 @@ def github_snapshot(branch: str | None = "main", **override: tuple[int, str] | t
         else:
             answers[key] = Answer(path, status, error=f"{path} answered HTTP {status}")
     return Snapshot("github", "https://api.github.com", "acme/widget", branch, NOW, answers)
+
+
+PROJECT = "/projects/acme%2Fwidget"
+GITLAB_ANSWERS: dict[str, tuple[str, str]] = {
+    "project": (PROJECT, "project.json"),
+    "protected_branches": (f"{PROJECT}/protected_branches{PAGE}", "protected_strict.json"),
+    "approval_rules": (f"{PROJECT}/approval_rules{PAGE}", "approval_rules.json"),
+    "approvals": (f"{PROJECT}/approvals", "approvals.json"),
+    "hooks": (f"{PROJECT}/hooks{PAGE}", "hooks.json"),
+    "deploy_keys": (f"{PROJECT}/deploy_keys{PAGE}", "deploy_keys_read.json"),
+    "protected_tags": (f"{PROJECT}/protected_tags{PAGE}", "protected_tags.json"),
+    "tags": (f"{PROJECT}/repository/tags{PAGE}", "tags.json"),
+    "variables": (f"{PROJECT}/variables{PAGE}", "variables.json"),
+}
+
+
+def gitlab_routes(api: FakeApi, **override: tuple[int, str]) -> None:
+    """A well-configured GitLab project (its webhook 2 delivers over http); `override` replaces one
+    answer by key."""
+    for key, (path, name) in GITLAB_ANSWERS.items():
+        status, name = override.get(key, (200, name))
+        api.add(path, status, payload("gitlab", name))
+
+
+def gitlab_snapshot(**override: tuple[int, str] | None) -> Any:
+    """A Snapshot as fetch_gitlab would build it from the default routes, without a server; an
+    override of None leaves the answer out, as in facts saved by an older secloop."""
+    from secloop.pipeline.posture import gitlab as G
+    from secloop.pipeline.posture.model import Answer, Snapshot
+
+    slims: dict[str, Any] = {
+        "project": G._slim_project,
+        "hooks": G._slim_hooks,
+        "deploy_keys": G._fields(G._KEY_FIELDS),
+        "protected_tags": G._slim_protected_tags,
+        "tags": G._fields(("name",)),
+        "variables": G._fields(G._VARIABLE_FIELDS),
+    }
+    answers = {}
+    for key, (path, name) in GITLAB_ANSWERS.items():
+        chosen = override.get(key, (200, name))
+        if chosen is None:
+            continue
+        status, name = chosen
+        if status == 200:
+            body = payload("gitlab", name)
+            answers[key] = Answer(path, 200, slims[key](body) if key in slims else body)
+        else:
+            answers[key] = Answer(path, status, error=f"{path} answered HTTP {status}")
+    return Snapshot("gitlab", "https://gitlab.com/api/v4", "acme/widget", "main", NOW, answers)

@@ -9,9 +9,8 @@ import pytest
 from secloop.core.enums import Status
 from secloop.pipeline.posture import rules as R
 from secloop.pipeline.posture.checks import Posture, audit_log, judge
-from secloop.pipeline.posture.model import Answer, Snapshot
 
-from .conftest import NOW, github_snapshot, payload
+from .conftest import github_snapshot, gitlab_snapshot, payload
 
 PROTECTION = "/repos/acme/widget/branches/main/protection"
 RULESET = "ruleset/7001"
@@ -308,26 +307,7 @@ def test_fingerprints_are_stable_and_distinct() -> None:
 
 
 def gitlab(**answers: tuple[int, str] | None) -> Posture:
-    table = {
-        "project": ("/projects/acme%2Fwidget", "project.json"),
-        "protected_branches": (
-            "/projects/acme%2Fwidget/protected_branches?per_page=100",
-            "protected_strict.json",
-        ),
-        "approval_rules": ("/projects/acme%2Fwidget/approval_rules?per_page=100", "approval_rules.json"),
-        "approvals": ("/projects/acme%2Fwidget/approvals", "approvals.json"),
-        "hooks": ("/projects/acme%2Fwidget/hooks?per_page=100", "hooks.json"),
-    }
-    built = {}
-    for key, (path, name) in table.items():
-        status, name = answers.get(key) or (200, name)
-        body = payload("gitlab", name)
-        built[key] = (
-            Answer(path, 200, body)
-            if status == 200
-            else Answer(path, status, error=f"{path} answered HTTP {status}")
-        )
-    return judge(Snapshot("gitlab", "https://gitlab.com/api/v4", "acme/widget", "main", NOW, built), True)
+    return judge(gitlab_snapshot(**answers), True)
 
 
 def test_gitlab_strict_branch() -> None:
@@ -378,8 +358,16 @@ def test_every_rule_has_a_failing_fixture(rule: Any) -> None:
     body = payload("github", "protection_admins.json")
     body["allow_deletions"]["enabled"] = True
     bad.append(posture(protection=(200, body)))
+    bad.append(
+        gitlab(
+            project=(200, "project_open_threads.json"),
+            protected_tags=(200, "empty_list.json"),
+            variables=(200, "variables_exposed.json"),
+        )
+    )
     assert any(c.rule.id == rule.id and c.status is Status.FAIL for p in bad for c in p.checks)
-    assert all(c.status is not Status.FAIL for c in posture().checks if c.rule.id == rule.id)
+    good = [*posture().checks, *(c for c in gitlab().checks if c.rule is not R.WEBHOOK_INSECURE)]
+    assert all(c.status is not Status.FAIL for c in good if c.rule.id == rule.id)
 
 
 def test_every_posture_rule_is_registered() -> None:

@@ -132,7 +132,7 @@ def test_gitlab_remote(
     code, out, _ = secloop(["posture", str(root), "-f", "json"], capsys)
     doc = json.loads(out)
     assert (code, doc["platform"], doc["repo"]) == (0, "gitlab", "acme/sub/widget")
-    assert len(doc["checks"]) == 10
+    assert len(doc["checks"]) == 15
     assert doc["checks"][0]["reason"] == "set GITLAB_TOKEN (read-only) to check this"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from secloop.core.enums import Status
@@ -11,7 +13,7 @@ from secloop.pipeline.posture.github import fetch_github
 from secloop.pipeline.posture.gitlab import fetch_gitlab
 from secloop.pipeline.posture.model import Snapshot
 
-from .conftest import NOW, TOKEN_VALUE, FakeApi, github_routes, payload
+from .conftest import GITLAB_ANSWERS, NOW, TOKEN_VALUE, FakeApi, github_routes, gitlab_routes, payload
 
 
 def test_fetch_github_asks_every_endpoint(fake_api: FakeApi) -> None:
@@ -74,17 +76,21 @@ def test_fetch_github_missing_repository(fake_api: FakeApi) -> None:
 
 
 def test_fetch_gitlab(fake_api: FakeApi) -> None:
-    base = "/projects/acme%2Fwidget"
-    fake_api.add(base, 200, payload("gitlab", "project.json"))
-    for key, name in (
-        ("protected_branches", "protected_strict.json"),
-        ("approval_rules", "approval_rules.json"),
-    ):
-        fake_api.add(f"{base}/{key}?per_page=100", 200, payload("gitlab", name))
-    fake_api.add(f"{base}/approvals", 200, payload("gitlab", "approvals.json"))
-    fake_api.add(f"{base}/hooks?per_page=100", 200, payload("gitlab", "hooks.json"))
+    gitlab_routes(fake_api)
     snapshot = fetch_gitlab(ApiClient("gitlab", fake_api.url, TOKEN_VALUE), "acme/widget", None, NOW)
     assert snapshot.branch == "main"
+    assert sorted(snapshot.answers) == [
+        "approval_rules",
+        "approvals",
+        "deploy_keys",
+        "hooks",
+        "project",
+        "protected_branches",
+        "protected_tags",
+        "tags",
+        "variables",
+    ]
+    assert sorted(p for p in fake_api.paths()) == sorted(path for path, _ in GITLAB_ANSWERS.values())
     assert snapshot.answers["hooks"].body[1] == {
         "id": 2,
         "url": "http://chat.example.net/…",
@@ -92,3 +98,67 @@ def test_fetch_gitlab(fake_api: FakeApi) -> None:
     }
     failing = sorted(c.rule.id for c in judge(snapshot, True).checks if c.status is Status.FAIL)
     assert failing == ["POSTURE-WEBHOOK-INSECURE"]
+    again = Snapshot.from_json(snapshot.to_json())
+    assert again == snapshot
+
+
+def test_fetch_gitlab_keeps_no_variable_value_or_key_material(fake_api: FakeApi) -> None:
+    gitlab_routes(fake_api, variables=(200, "variables_exposed.json"))
+    snapshot = fetch_gitlab(ApiClient("gitlab", fake_api.url, TOKEN_VALUE), "acme/widget", None, NOW)
+    assert snapshot.answers["variables"].body[1] == {
+        "key": "SSH_PRIVATE_KEY",
+        "masked": False,
+        "hidden": False,
+        "protected": False,
+        "environment_scope": "production",
+        "variable_type": "file",
+    }
+    assert snapshot.answers["deploy_keys"].body == [
+        {
+            "id": 11,
+            "title": "ci read",
+            "can_push": False,
+            "created_at": "2026-06-01T10:00:00.000Z",
+            "expires_at": None,
+            "last_used_at": "2026-11-20T08:00:00.000Z",
+        }
+    ]
+    assert snapshot.answers["tags"].body == [
+        {"name": "v1.2.0"},
+        {"name": "v1.1.0"},
+        {"name": "nightly-20261126"},
+    ]
+    saved = json.dumps(snapshot.to_json())
+    assert "fixture-value" not in saved and "ssh-ed25519" not in saved and "target" not in saved
+
+
+def test_fetch_gitlab_without_maintainer(fake_api: FakeApi) -> None:
+    gitlab_routes(
+        fake_api,
+        variables=(403, "forbidden.json"),
+        deploy_keys=(403, "forbidden.json"),
+        protected_tags=(404, "forbidden.json"),
+    )
+    snapshot = fetch_gitlab(ApiClient("gitlab", fake_api.url, TOKEN_VALUE), "acme/widget", None, NOW)
+    checks = judge(snapshot, True).checks
+    unknown = [(c.rule.id, c.path, c.reason) for c in checks if c.status is Status.UNKNOWN]
+    keys = "/projects/acme%2Fwidget/deploy_keys?per_page=100"
+    variables = "/projects/acme%2Fwidget/variables?per_page=100"
+    tags = "/projects/acme%2Fwidget/protected_tags?per_page=100"
+    need_keys = f"the token may not read {keys}: it needs the read_api scope and Maintainer role"
+    need_vars = f"the token may not read {variables}: it needs the read_api scope and Maintainer role"
+    assert unknown == [
+        (
+            "POSTURE-WEBHOOK-NO-SECRET",
+            "/projects/acme%2Fwidget/hooks?per_page=100",
+            "GitLab's API does not show whether a hook has a secret token",
+        ),
+        ("POSTURE-DEPLOY-KEY-WRITE", keys, need_keys),
+        ("POSTURE-DEPLOY-KEY-STALE", keys, need_keys),
+        (
+            "POSTURE-TAGS-UNPROTECTED",
+            tags,
+            f"{tags} not found, or hidden from this token (GitHub answers 404 when access is missing)",
+        ),
+        ("POSTURE-CI-VARIABLE-EXPOSED", variables, need_vars),
+    ]

@@ -18,6 +18,8 @@ from secloop.core.model import Finding, Location
 from secloop.core.rules import Rule
 from secloop.pipeline.posture import rules as R
 from secloop.pipeline.posture.access import Bypass, deploy_key_checks, ruleset_bypass
+from secloop.pipeline.posture.gitlab_checks import approvals as approval_settings
+from secloop.pipeline.posture.gitlab_checks import extra_checks, review_adjust
 from secloop.pipeline.posture.model import Answer, Check, Snapshot
 from secloop.pipeline.posture.scorecard import BranchRule, Tier, combine, from_protection, from_rules
 from secloop.pipeline.posture.scorecard import score as scorecard_score
@@ -488,12 +490,15 @@ def _gitlab_branch(snapshot: Snapshot) -> tuple[BranchRule | None, str, str | No
     direct_push = any(level and level > 0 for level in pushers)
     approvals = _body(snapshot.get("approvals")) or {}
     project = _body(snapshot.get("project")) or {}
+    # Committers may not approve: GitLab's counterpart of GitHub's last-push approval.
+    committers = approval_settings(snapshot).committers_approval
     rule = BranchRule(
         protected=True,
         allow_force_pushes=bool(match.get("allow_force_push", False)),
         allow_deletions=False,
         required_reviews=None if direct_push else approvals_needed,
         pull_requests_known=True,
+        last_push_approval=None if committers is None else not committers,
         status_checks=("pipeline",) if project.get("only_allow_merge_if_pipeline_succeeds") else (),
         code_owner_review=bool(match.get("code_owner_approval_required", False)),
         dismiss_stale=approvals.get("reset_approvals_on_push")
@@ -514,8 +519,10 @@ def _judge_gitlab(snapshot: Snapshot, codeowners: bool) -> Posture:
     else:
         checks = branch_checks(rule, path, codeowners)
         rules = snapshot.get("approval_rules")
-        checks = [_gitlab_adjust(c, rules, direct_push) for c in checks]
+        settings = approval_settings(snapshot)
+        checks = [review_adjust(_gitlab_adjust(c, rules, direct_push), settings) for c in checks]
     checks += hook_checks(snapshot.get("hooks"), "gitlab")
+    checks += extra_checks(snapshot)
     return _scored(snapshot, checks, rule, codeowners)
 
 

@@ -61,7 +61,14 @@ APPS_NOTE = (
     "installed GitHub Apps: not checked; listing an organisation's app installations needs an "
     "organisation owner's token, and secloop asks for read-only repository access"
 )
-REVIEW = (R.NO_REQUIRED_REVIEW, R.NO_CODEOWNER_REVIEW, R.STALE_REVIEWS_KEPT, R.ACTIONS_CAN_APPROVE)
+REVIEW = (
+    R.NO_REQUIRED_REVIEW,
+    R.NO_CODEOWNER_REVIEW,
+    R.STALE_REVIEWS_KEPT,
+    R.ACTIONS_CAN_APPROVE,
+    R.DISCUSSIONS_UNRESOLVED,
+)
+SECRETS = (R.SECRET_SCANNING_OFF, R.PUSH_PROTECTION_OFF, R.CI_VARIABLE_EXPOSED)
 _RANK = {Status.PASS: 0, Status.NOT_APPLICABLE: 0, Status.UNKNOWN: 1, Status.PARTIAL: 2, Status.FAIL: 3}
 
 
@@ -339,14 +346,16 @@ EVALUATORS: dict[str, Evaluator] = {
     "code.review": evaluate_review,
     "pipeline.cicd-sec-1": with_posture(
         "pipeline.cicd-sec-1",
-        by_rules((), (R.BRANCH_UNPROTECTED, R.NO_REQUIRED_REVIEW, R.FORCE_PUSH_ALLOWED), (*BRANCH, *REVIEW)),
+        by_rules(
+            (R.TAGS_UNPROTECTED,),
+            (R.BRANCH_UNPROTECTED, R.NO_REQUIRED_REVIEW, R.FORCE_PUSH_ALLOWED),
+            (*BRANCH, *REVIEW),
+        ),
     ),
     "pipeline.cicd-sec-2": with_posture("pipeline.cicd-sec-2", _access),
     "pipeline.cicd-sec-6": with_posture(
         "pipeline.cicd-sec-6",
-        by_rules(
-            (R.SECRET_SCANNING_OFF, R.PUSH_PROTECTION_OFF), (R.SECRET_SCANNING_OFF, R.PUSH_PROTECTION_OFF)
-        ),
+        by_rules(SECRETS, SECRETS),
     ),
     "pipeline.cicd-sec-7": with_posture(
         "pipeline.cicd-sec-7", by_rules((R.SELF_HOSTED_PUBLIC, R.RUNNER_GROUP_OPEN), (R.SELF_HOSTED_PUBLIC,))

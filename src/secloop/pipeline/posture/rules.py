@@ -274,6 +274,44 @@ DEPLOY_KEY_STALE = _rule(
     (324,),
 )
 
+TAGS_UNPROTECTED = _rule(
+    "POSTURE-TAGS-UNPROTECTED",
+    "The project's tags are not protected",
+    Stage.RELEASE,
+    Severity.MEDIUM,
+    "The project has tags but no protected-tag pattern covers them: anyone with the Developer role "
+    "can create, move or delete a release tag, and a tag pipeline (release jobs, package "
+    "publishing, deployments keyed on tags) then ships a commit nobody reviewed.",
+    "Protect the release tag pattern (Settings > Repository > Protected tags, e.g. `v*`) and allow "
+    "only Maintainers, or no one but a release job's deploy key, to create such tags.",
+    (1,),
+    (284,),
+)
+CI_VARIABLE_EXPOSED = _rule(
+    "POSTURE-CI-VARIABLE-EXPOSED",
+    "A secret CI/CD variable is not masked or not protected",
+    Stage.PIPELINE,
+    Severity.MEDIUM,
+    "A project CI/CD variable named like a credential (TOKEN, SECRET, PASSWORD, KEY) is not masked, "
+    "so any job that prints it writes it to the job log, or not protected, so a pipeline of any "
+    "branch, including one a developer pushes without review, can read and send it away.",
+    "Mark the variable Masked (or Masked and hidden) and Protected (Settings > CI/CD > Variables), "
+    "and scope it to the environment that needs it.",
+    (6,),
+    (532, 668),
+)
+DISCUSSIONS_UNRESOLVED = _rule(
+    "POSTURE-MR-DISCUSSIONS-UNRESOLVED",
+    "Merge requests can merge with unresolved discussions",
+    Stage.CODE,
+    Severity.LOW,
+    "A merge request may be merged while a reviewer's thread is still open, so an objection raised "
+    "in review (a security concern included) can be ignored rather than answered.",
+    "Enable 'All threads must be resolved' (only_allow_merge_if_all_discussions_are_resolved, "
+    "Settings > Merge requests).",
+    (1,),
+)
+
 RULES: tuple[Rule, ...] = (
     BRANCH_UNPROTECTED,
     FORCE_PUSH_ALLOWED,
@@ -296,4 +334,7 @@ RULES: tuple[Rule, ...] = (
     RULESET_BYPASS,
     DEPLOY_KEY_WRITE,
     DEPLOY_KEY_STALE,
+    TAGS_UNPROTECTED,
+    CI_VARIABLE_EXPOSED,
+    DISCUSSIONS_UNRESOLVED,
 )

@@ -33,8 +33,13 @@ GITLAB_ONLY_SKIPPED = frozenset(
         "POSTURE-SELF-HOSTED-RUNNER-PUBLIC",
         "POSTURE-RUNNER-GROUP-OPEN",
         "POSTURE-RULESET-BYPASS",
-        "POSTURE-DEPLOY-KEY-WRITE",
-        "POSTURE-DEPLOY-KEY-STALE",
+    }
+)
+GITHUB_ONLY_SKIPPED = frozenset(
+    {
+        "POSTURE-TAGS-UNPROTECTED",
+        "POSTURE-CI-VARIABLE-EXPOSED",
+        "POSTURE-MR-DISCUSSIONS-UNRESOLVED",
     }
 )
 
@@ -90,11 +95,8 @@ def _api_url(request: Request, platform: str, host: str | None) -> str:
 
 def no_token_checks(platform: str, variable: str) -> tuple[Check, ...]:
     reason = f"set {variable} (read-only) to check this"
-    return tuple(
-        Check(rule, Status.UNKNOWN, reason)
-        for rule in RULES
-        if not (platform == "gitlab" and rule.id in GITLAB_ONLY_SKIPPED)
-    )
+    skipped = GITLAB_ONLY_SKIPPED if platform == "gitlab" else GITHUB_ONLY_SKIPPED
+    return tuple(Check(rule, Status.UNKNOWN, reason) for rule in RULES if rule.id not in skipped)
 
 
 def run_posture(request: Request, now: datetime | None = None) -> Outcome:
