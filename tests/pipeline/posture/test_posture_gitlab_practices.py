@@ -59,3 +59,55 @@ def test_gitlab_author_self_approval_fails_review(root: Path) -> None:
         "request authors may approve their own changes (merge_requests_author_approval is true)"
     )
     assert [f.rule_id for f in result.findings] == ["POSTURE-NO-REQUIRED-REVIEW"]
+
+
+# The GitLab-only rules, carried by their practices.
+@pytest.mark.parametrize(
+    ("practice_id", "override", "rule_id", "status", "summary"),
+    [
+        (
+            "pipeline.cicd-sec-1",
+            {"protected_tags": (200, "empty_list.json")},
+            "POSTURE-TAGS-UNPROTECTED",
+            Status.FAIL,
+            "host settings: 3 recent tag(s) (nightly-20261126, v1.1.0, v1.2.0) and no protected tag pattern",
+        ),
+        (
+            "pipeline.cicd-sec-6",
+            {"variables": (200, "variables_exposed.json")},
+            "POSTURE-CI-VARIABLE-EXPOSED",
+            Status.FAIL,
+            "host settings: CI/CD variable API_TOKEN (environments *) is not protected; CI/CD variable "
+            "DB_PASSWORD (environments *) is not masked; CI/CD variable SSH_PRIVATE_KEY (environments "
+            "production) is neither masked nor protected",
+        ),
+        (
+            "code.review",
+            {"project": (200, "project_open_threads.json")},
+            "POSTURE-MR-DISCUSSIONS-UNRESOLVED",
+            Status.PARTIAL,
+            "2 approving review(s) required, but only_allow_merge_if_all_discussions_are_resolved is false",
+        ),
+    ],
+)
+def test_gitlab_only_rules_are_carried(
+    root: Path,
+    practice_id: str,
+    override: dict[str, tuple[int, str]],
+    rule_id: str,
+    status: Status,
+    summary: str,
+) -> None:
+    bad = run(root, practice_id, **override)
+    assert (bad.status, bad.summary) == (status, summary)
+    assert [f.rule_id for f in bad.findings] == [rule_id] * len(bad.findings) and bad.findings
+    good = run(root, practice_id)
+    assert (good.status, good.findings) == (Status.PASS, ())
+
+
+def test_secret_variables_decide_cicd_sec_6_on_gitlab(root: Path) -> None:
+    result = run(root, "pipeline.cicd-sec-6")
+    assert (
+        result.summary
+        == "host settings: 1 of 4 project variable(s) named like secrets, each masked and protected"
+    )
