@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -98,3 +100,10 @@ def claim_keeping_server(limit: int) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def run_secloop(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m secloop ARGS` in a new process: the real entry point, exit codes included."""
+    return subprocess.run(
+        [sys.executable, "-m", "secloop", *args], capture_output=True, text=True, check=False
+    )

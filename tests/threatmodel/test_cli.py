@@ -14,7 +14,7 @@ from typer.testing import Result
 
 from secloop.core.errors import UsageError
 from secloop.threatmodel.problems import ModelError
-from tests.threatmodel.conftest import FIXTURES, claim_keeping_server
+from tests.threatmodel.conftest import FIXTURES, claim_keeping_server, run_secloop
 
 SHOP = str(FIXTURES / "shop.yaml")
 AS_OF = ("--as-of", "2026-12-01")
@@ -199,17 +199,7 @@ def test_a_malformed_model_is_an_input_error(invoke: Invoke, tmp_path: Path) -> 
 def test_exit_code_two_through_the_real_entry_point(tmp_path: Path) -> None:
     bad = tmp_path / "threatmodel.yaml"
     bad.write_text("system: {name: x, colour: red}\n", "utf-8")
-    code = (
-        "import sys; from secloop.cli import main; from secloop.cli.threatmodel import register; "
-        "register(main.app) if 'threatmodel' not in [g.name for g in main.app.registered_groups] else None; "
-        "main.run(sys.argv[1:])"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "threatmodel", "check", str(bad)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_secloop("threatmodel", "check", str(bad))
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[:2] == [
         "error: the threat model has 1 problem",

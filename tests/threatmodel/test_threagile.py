@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +12,7 @@ from typer.testing import Result
 
 from secloop.threatmodel.otm import import_model
 from secloop.threatmodel.problems import ModelError
-from tests.threatmodel.conftest import FIXTURES, analysis
+from tests.threatmodel.conftest import FIXTURES, analysis, run_secloop
 
 Invoke = Callable[..., Result]
 SHOP = FIXTURES / "shop.threagile.yaml"
@@ -483,17 +481,7 @@ def test_malformed_threagile_files(tmp_path: Path, text: str, message: str) -> N
 
 def test_exit_code_two_with_file_and_line_through_the_real_entry_point(tmp_path: Path) -> None:
     path = _write(tmp_path, SMALL.replace("target: notes-db", "target: nowhere"))
-    code = (
-        "import sys; from secloop.cli import main; from secloop.cli.threatmodel import register; "
-        "register(main.app) if 'threatmodel' not in [g.name for g in main.app.registered_groups] else None; "
-        "main.run(sys.argv[1:])"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "threatmodel", "import", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_secloop("threatmodel", "import", str(path))
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[:2] == [
         "error: the threat model has 1 problem",
