@@ -37,6 +37,11 @@ CHANGED = {
     "SECRET-INTERCOM-ACCESS-TOKEN",
     "SECRET-SLACK-CONFIG-ACCESS-TOKEN",
     "SECRET-SLACK-CONFIG-REFRESH-TOKEN",
+    "SECRET-BITBUCKET-APP-PASSWORD",
+    "SECRET-ATLASSIAN-ACCESS-TOKEN",
+    "SECRET-DATABRICKS-OAUTH-SECRET",
+    "SECRET-BUILDKITE-TOKEN",
+    "SECRET-NETRC-PASSWORD",
 }
 
 
@@ -54,6 +59,11 @@ def _intercom() -> str:
 def _uuid(seed: str) -> str:
     h = _chars("hex", 32, seed)
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+
+def _atctt(checksum: bool) -> str:
+    body = "ATC" + "TT3xFfGN0" + _chars("b64url", 171, "at1")
+    return body + ("=" + _chars("HEX", 8, "at2") if checksum else "")
 
 
 # (rule, line of text, the secret the rule must report or None): each format the references document
@@ -92,6 +102,37 @@ CASES = [
     ("SECRET-ANTHROPIC-ADMIN-KEY", "sk-ant" + "-admin01-" + _chars("b64url", 95, "ad"), False),
     ("SECRET-LAUNCHDARKLY-KEY", "sd" + "k-" + _uuid("ld1"), True),
     ("SECRET-LAUNCHDARKLY-KEY", "mo" + "b-" + _uuid("ld2"), False),
+    (
+        "SECRET-BITBUCKET-APP-PASSWORD",
+        "AT" + "BB" + _chars("alnum", 24, "bb1") + _chars("HEX", 8, "bb2"),
+        True,
+    ),
+    (
+        "SECRET-BITBUCKET-APP-PASSWORD",
+        "AT" + "BB" + _chars("alnum", 24, "bb1") + _chars("lower", 8, "bb3"),
+        False,
+    ),
+    (
+        "SECRET-BITBUCKET-APP-PASSWORD",
+        "AT" + "BB" + _chars("alnum", 20, "bb4") + "_=.-" + _chars("HEX", 8, "bb5"),
+        False,
+    ),
+    ("SECRET-ATLASSIAN-ACCESS-TOKEN", _atctt(True), True),
+    ("SECRET-ATLASSIAN-ACCESS-TOKEN", _atctt(False), False),
+    (
+        "SECRET-DATABRICKS-OAUTH-SECRET",
+        "do"
+        + "se"
+        + _chars("alnum", 20, "db1")
+        + "."
+        + _chars("alnum", 5, "db2")
+        + "-"
+        + _chars("alnum", 5, "db3"),
+        True,
+    ),
+    ("SECRET-DATABRICKS-OAUTH-SECRET", "do" + "se" + _chars("alnum", 31, "db4"), False),
+    ("SECRET-BUILDKITE-TOKEN", "bk" + "ua_" + _chars("lowalnum", 40, "bk1"), True),
+    ("SECRET-BUILDKITE-TOKEN", "bk" + "ua_" + _chars("lowalnum", 39, "bk2"), False),
 ]
 
 
@@ -127,6 +168,19 @@ def test_launchdarkly_file_reports_the_sdk_key_line_only(tmp_path: Path) -> None
     assert dict(findings[0].properties)["secret_prefix"] == "sdk-…"
 
 
+def test_buildkite_example_uses_letters_beyond_hex() -> None:
+    assert set(_chars("lowalnum", 40, "bk1")) - set(ALPHABETS["hex"])
+
+
+def test_netrc_default_entry_reports_its_password_and_an_entry_without_one_is_silent() -> None:
+    password = _chars("alnum", 20, "nr1")
+    text = f"default login anonymous\npassword {password}\n"
+    hits = [h.secret for h in engine().scan(text.encode()) if h.rule.id == "SECRET-NETRC-PASSWORD"]
+    assert hits == [password]
+    silent = "default login anonymous\nmacdef init\n"
+    assert [h for h in engine().scan(silent.encode()) if h.rule.id == "SECRET-NETRC-PASSWORD"] == []
+
+
 def _doc_rows() -> list[list[str]]:
     rows = []
     for line in FORMATS_DOC.read_text("utf-8").splitlines():
@@ -141,7 +195,7 @@ def test_formats_page_has_one_row_per_rule_and_names_a_source_for_each_check() -
     assert {r[1] for r in rows} == {"changed", "checked", "not checked"}
     for rule_id, status, source, what, change in rows:
         if status == "not checked":
-            assert (source, what, change) == ("", "", ""), rule_id
+            assert (source, what) == ("", "") and change, rule_id  # the last column says why
         else:
             assert source and what and change, rule_id
     assert {r[0] for r in rows if r[1] == "changed"} == CHANGED
