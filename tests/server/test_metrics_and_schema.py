@@ -111,4 +111,5 @@ def test_migration_0002_creates_the_server_tables_as_the_models_describe(any_ser
         assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all() == [HEAD]  # noqa: S608
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         assert compare_metadata(context, Base.metadata) == []
-    assert HEAD == "0004"  # 0003 added flag_toggles, 0004 disabled_at, last_seen_at, duration_seconds
+    # 0003 added flag_toggles, 0004 disabled_at, last_seen_at, duration_seconds, 0005 two indices
+    assert HEAD == "0005"

@@ -67,7 +67,7 @@ INDEXES = {
     "assessments": {("ix_assessments_repository_as_of", ("repository_id", "as_of", "recorded_at", "id"))},
     "practice_results": {("ix_practice_results_practice", ("practice_id", "assessment_id"))},
     "findings": {
-        ("ix_findings_assessment", ("assessment_id",)),
+        ("ix_findings_assessment_severity", ("assessment_id", "severity")),
         ("ix_findings_fingerprint", ("fingerprint", "assessment_id")),
         ("ix_findings_rule", ("rule_id", "assessment_id")),
     },
@@ -268,4 +268,38 @@ def test_0004_adds_its_columns_to_a_0003_store_keeping_rows_and_downgrades(sqlit
     assert "disabled_at" not in [c["name"] for c in inspect(engine).get_columns("users")]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT username FROM users")).scalars().all() == ["ann"]
+    engine.dispose()
+
+
+def test_0005_replaces_the_findings_index_adds_the_triage_one_and_downgrades(any_url: str) -> None:
+    from alembic import command
+
+    from secloop.store.engine import alembic_config, migrate
+
+    def indexes(table: str) -> set[tuple[str, tuple[str, ...]]]:
+        return {
+            (str(ix["name"]), tuple(str(c) for c in ix["column_names"]))
+            for ix in inspect(engine).get_indexes(table)
+            if "duplicates_constraint" not in ix
+        }
+
+    engine = create_engine(any_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0004")
+        conn.execute(text("INSERT INTO repositories (root, name) VALUES ('/r', 'r')"))
+    assert ("ix_findings_assessment", ("assessment_id",)) in indexes("findings")
+    migrate(engine)
+    assert indexes("findings") == INDEXES["findings"]
+    assert indexes("finding_triage") == {("ix_finding_triage_updated_at", ("updated_at",))}
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT name FROM repositories")).scalars().all() == ["r"]
+        command.downgrade(alembic_config(conn), "0004")
+    assert indexes("finding_triage") == set()
+    assert indexes("findings") == {
+        ("ix_findings_assessment", ("assessment_id",)),
+        ("ix_findings_fingerprint", ("fingerprint", "assessment_id")),
+        ("ix_findings_rule", ("rule_id", "assessment_id")),
+    }
+    with engine.connect() as conn:
+        assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all() == ["0004"]  # noqa: S608
     engine.dispose()

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -289,14 +290,15 @@ class Accounts:
             self.audit(username, "logon", "success", username, {}, client, session=session)
             return Logon("success", User(row.id, row.username, row.is_admin), secret)
 
-    def web_session(self, secret: str) -> WebSession | None:
+    def web_session(self, secret: str, *, reader: Session | None = None) -> WebSession | None:
         """The live session of `secret`: not expired, not idle too long, its user not disabled.
 
         Using a session moves its last request (written at most once a minute); an idle one is deleted.
+        `reader` is the page's own read session, if it has one (saving a connection's round trips).
         """
         moment = now()
         key = sha256_hex(secret)
-        with Session(self._engine) as session:
+        with nullcontext(reader) if reader is not None else Session(self._engine) as session:
             found = session.execute(
                 select(SessionRow, UserRow)
                 .join(UserRow, UserRow.id == SessionRow.user_id)
@@ -307,6 +309,9 @@ class Accounts:
             s, u = found
             last_seen = s.last_seen_at or s.created_at
             live = WebSession(User(u.id, u.username, u.is_admin), s.csrf_token, s.expires_at)
+        if reader is not None and moment - last_seen >= min(self._idle, timedelta(seconds=TOUCH_SECONDS)):
+            # End the reader's transaction before writing: SQLite's writer would wait for it to finish.
+            reader.rollback()
         if moment - last_seen >= self._idle:
             with Session(self._writer) as writer, writer.begin():
                 writer.execute(delete(SessionRow).where(SessionRow.id == key))

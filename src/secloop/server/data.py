@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, defer
 
 from secloop.core.enums import Stage, Status
 from secloop.server.accounts import Accounts, now
-from secloop.server.cache import VersionedCache, data_version
+from secloop.server.cache import Version, VersionedCache, data_version
 from secloop.server.findings import latest_assessments
 from secloop.store.engine import WRITE
 from secloop.store.models import (
@@ -28,6 +28,7 @@ from secloop.store.models import (
     WebhookDeliveryRow,
 )
 
+SCORED = (Status.PASS, Status.PARTIAL, Status.FAIL)
 # Summaries never need the saved document (it can be megabytes); the API reads it through the store.
 NO_DOCUMENT = defer(AssessmentRow.document)
 
@@ -138,66 +139,71 @@ class Data:
 
     # -- repositories and assessments ---------------------------------------------------------------
 
-    def repositories(self, repository_id: int | None = None) -> list[RepositorySummary]:
-        latest = latest_assessments()
-        query = (
-            select(RepositoryRow, AssessmentRow)
-            .options(NO_DOCUMENT)
-            .outerjoin(latest, latest.c.repository_id == RepositoryRow.id)
-            .outerjoin(AssessmentRow, AssessmentRow.id == latest.c.id)
-            .order_by(RepositoryRow.name, RepositoryRow.id)
-        )
-        if repository_id is not None:
-            query = query.where(RepositoryRow.id == repository_id)
+    def version(self) -> Version:
+        """The data's version now: read it once per page and pass it on, saving a round trip each."""
         with Session(self._engine) as session:
+            return data_version(session)
 
-            def read() -> list[RepositorySummary]:
+    def repositories(
+        self, repository_id: int | None = None, *, version: Version | None = None
+    ) -> list[RepositorySummary]:
+        def read() -> list[RepositorySummary]:
+            latest = latest_assessments()
+            query = (
+                select(RepositoryRow, AssessmentRow)
+                .options(NO_DOCUMENT)
+                .outerjoin(latest, latest.c.repository_id == RepositoryRow.id)
+                .outerjoin(AssessmentRow, AssessmentRow.id == latest.c.id)
+                .order_by(RepositoryRow.name, RepositoryRow.id)
+            )
+            if repository_id is not None:
+                query = query.where(RepositoryRow.id == repository_id)
+            with Session(self._engine) as session:
                 return [
                     RepositorySummary(repo.id, repo.name, repo.root, None if a is None else _summary(a))
                     for repo, a in session.execute(query)
                 ]
 
-            # A repository appears or is renamed only when an assessment of it is saved.
-            key = ("repositories", data_version(session)[0], repository_id)
-            return list(self._cache.get(key, read))
+        # A repository appears or is renamed only when an assessment of it is saved.
+        newest = (version or self.version())[0]
+        return list(self._cache.get(("repositories", newest, repository_id), read))
 
-    def repository(self, repository_id: int) -> RepositorySummary | None:
-        found = self.repositories(repository_id)
+    def repository(self, repository_id: int, *, version: Version | None = None) -> RepositorySummary | None:
+        found = self.repositories(repository_id, version=version)
         return found[0] if found else None
 
-    def heatmap(self) -> dict[int, dict[Stage, StageCell]]:
+    def heatmap(self, *, version: Version | None = None) -> dict[int, dict[Stage, StageCell]]:
         """Per repository and stage: how many practices of the latest assessment have each status."""
-        latest = latest_assessments()
-        query = (
-            select(
-                latest.c.repository_id,
-                PracticeResultRow.stage,
-                PracticeResultRow.status,
-                func.count(),
-                func.sum(PracticeResultRow.score),
-            )
-            .join(PracticeResultRow, PracticeResultRow.assessment_id == latest.c.id)
-            .group_by(latest.c.repository_id, PracticeResultRow.stage, PracticeResultRow.status)
-        )
 
-        def read(session: Session) -> dict[int, dict[Stage, StageCell]]:
-            cells: dict[int, dict[Stage, StageCell]] = {}
-            for repo_id, stage_text, status_text, count, score in session.execute(query):
-                stage, status = Stage(stage_text), Status(status_text)
-                row = cells.setdefault(repo_id, {})
-                cell = row.get(stage) or StageCell(stage)
-                scored = status in (Status.PASS, Status.PARTIAL, Status.FAIL)
-                row[stage] = StageCell(
-                    stage,
-                    {**cell.statuses, status: count},
-                    cell.score_sum + (int(score or 0) if scored else 0),
-                    cell.scored + (count if scored else 0),
+        def read() -> dict[int, dict[Stage, StageCell]]:
+            latest = latest_assessments()
+            status = PracticeResultRow.status
+            scored = status.in_([s.value for s in SCORED])
+            # One row per repository and stage, the statuses counted side by side: up to five times
+            # fewer rows than grouping by status too (reading the rows is most of this query's time).
+            query = (
+                select(
+                    latest.c.repository_id,
+                    PracticeResultRow.stage,
+                    *(func.count().filter(status == s.value) for s in Status),
+                    func.count().filter(scored),
+                    func.sum(PracticeResultRow.score).filter(scored),
                 )
+                .join(PracticeResultRow, PracticeResultRow.assessment_id == latest.c.id)
+                .group_by(latest.c.repository_id, PracticeResultRow.stage)
+            )
+            with Session(self._engine) as session:
+                rows = session.execute(query).all()
+            cells: dict[int, dict[Stage, StageCell]] = {}
+            for repo_id, stage_text, *counts, scored_count, score_sum in rows:
+                stage = Stage(stage_text)
+                statuses = {s: int(n) for s, n in zip(Status, counts, strict=True) if n}
+                cell = StageCell(stage, statuses, int(score_sum or 0), int(scored_count))
+                cells.setdefault(repo_id, {})[stage] = cell
             return cells
 
-        with Session(self._engine) as session:
-            # Only new assessments change it (the newest id moves); the cached map is never mutated.
-            return self._cache.get(("heatmap", data_version(session)[0]), lambda: read(session))
+        # Only new assessments change it (the newest id moves); the cached map is never mutated.
+        return self._cache.get(("heatmap", (version or self.version())[0]), read)
 
     def practices(self, assessment_id: int) -> list[PracticeRow]:
         from secloop.store import practice_order

@@ -15,7 +15,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, delete, func, insert, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from secloop.server.accounts import Accounts, now
@@ -97,8 +113,8 @@ def status_expression(today: date) -> ColumnElement[str]:
     )
 
 
-def status_of(finding: FindingRow, triage: Triage | None, today: date) -> str:
-    """The same decision as status_expression, for rows already read."""
+def status_of(finding: FindingRow | Row[Any], triage: Triage | None, today: date) -> str:
+    """The same decision as status_expression, for rows already read (objects or plain rows)."""
     if triage is not None and (
         triage.state != "accepted-risk" or triage.expires is None or triage.expires >= today
     ):
@@ -122,100 +138,131 @@ class Findings:
 
     def _latest(self, session: Session, version: Version) -> list[tuple[int, int, str]]:
         """(assessment id, repository id, repository name) of every repository's latest assessment."""
-        latest = latest_assessments()
 
         def read() -> list[tuple[int, int, str]]:
+            latest = latest_assessments()
             query = select(latest.c.id, latest.c.repository_id, RepositoryRow.name).join(
                 RepositoryRow, RepositoryRow.id == latest.c.repository_id
             )
             return [(int(a), int(r), str(n)) for a, r, n in session.execute(query)]
 
-        return self._cache.get(("latest", version), read)
+        return self._cache.get(("latest", version[0]), read)
 
     def findings(self, wanted: FindingFilter, today: date) -> tuple[int, list[FindingView]]:
-        with Session(self._engine) as session:
-            version = data_version(session)
-            latest = [
-                item
-                for item in self._latest(session, version)
-                if wanted.repository is None or item[1] == wanted.repository
-            ]
-            if not latest:
-                return 0, []
-            repository_of = {a: (r, n) for a, r, n in latest}
-            conditions: list[ColumnElement[bool]] = [FindingRow.assessment_id.in_(sorted(repository_of))]
-            if wanted.rule:
-                conditions.append(FindingRow.rule_id == wanted.rule)
-            if wanted.severity:
-                conditions.append(FindingRow.severity == wanted.severity)
-            if wanted.status:
-                conditions.append(status_expression(today) == wanted.status)
+        _, total, items = self.page(wanted, today)
+        return total, items
 
-            def joined(*columns: Any, triage: bool = True) -> Any:
-                query = select(*columns)
-                if triage:
-                    query = query.join(AssessmentRow, AssessmentRow.id == FindingRow.assessment_id).outerjoin(
-                        TriageRow,
-                        and_(
-                            TriageRow.repository_id == AssessmentRow.repository_id,
-                            TriageRow.fingerprint == FindingRow.fingerprint,
-                        ),
-                    )
-                return query.where(*conditions)
+    def page(
+        self, wanted: FindingFilter, today: date, *, reader: Session | None = None
+    ) -> tuple[Version, int, list[FindingView]]:
+        """The version the page was read at (for the page's other parts), the total and the page.
 
-            def count() -> dict[str, int]:
-                query = joined(FindingRow.severity, func.count(), triage=wanted.status is not None)
-                query = query.group_by(FindingRow.severity)
-                return {str(s): int(n) for s, n in session.execute(query)}
+        `reader` is the page's own read session, if it has one (saving a connection's round trips)."""
+        if reader is None:
+            with Session(self._engine) as session:
+                return self._page(session, wanted, today)
+        return self._page(reader, wanted, today)
 
-            key = ("count", version, wanted.rule, wanted.severity, wanted.repository, wanted.status, today)
-            counts = self._cache.get(key, count)
-            skip, room = wanted.offset, wanted.limit
-            rows: list[FindingRow] = []
-            for severity in _severities(counts):
-                if room <= 0:
-                    break
-                if skip >= counts[severity]:
-                    skip -= counts[severity]
-                    continue
-                # Without a status filter the triage join is left out: the newest-first walk of the
-                # primary key then stops after the page's rows instead of joining all of them.
-                page = (
-                    joined(FindingRow, triage=wanted.status is not None)
-                    .where(FindingRow.severity == severity)
-                    .order_by(FindingRow.id.desc())
-                    .offset(skip)
-                    .limit(room)
+    def _page(
+        self, session: Session, wanted: FindingFilter, today: date
+    ) -> tuple[Version, int, list[FindingView]]:
+        version = data_version(session)
+        latest = [
+            item
+            for item in self._latest(session, version)
+            if wanted.repository is None or item[1] == wanted.repository
+        ]
+        if not latest:
+            return version, 0, []
+        repository_of = {a: (r, n) for a, r, n in latest}
+        conditions: list[ColumnElement[bool]] = [self._among(FindingRow.assessment_id, sorted(repository_of))]
+        if wanted.rule:
+            conditions.append(FindingRow.rule_id == wanted.rule)
+        if wanted.severity:
+            conditions.append(FindingRow.severity == wanted.severity)
+        if wanted.status:
+            conditions.append(status_expression(today) == wanted.status)
+
+        def joined(*columns: Any, triage: bool = True) -> Any:
+            query = select(*columns)
+            if triage:
+                query = query.join(AssessmentRow, AssessmentRow.id == FindingRow.assessment_id).outerjoin(
+                    TriageRow,
+                    and_(
+                        TriageRow.repository_id == AssessmentRow.repository_id,
+                        TriageRow.fingerprint == FindingRow.fingerprint,
+                    ),
                 )
-                rows.extend(session.scalars(page))
-                room = wanted.limit - len(rows)
-                skip = 0
-            triaged = self._triage_of(
-                session, [(repository_of[f.assessment_id][0], f.fingerprint) for f in rows]
+            return query.where(*conditions)
+
+        def count() -> dict[str, int]:
+            query = joined(FindingRow.severity, func.count(), triage=wanted.status is not None)
+            query = query.group_by(FindingRow.severity)
+            return {str(s): int(n) for s, n in session.execute(query)}
+
+        # Triage changes only the counts filtered by status; the rest hold until an assessment lands.
+        moved = version if wanted.status is not None else version[0]
+        key = ("count", moved, wanted.rule, wanted.severity, wanted.repository, wanted.status, today)
+        counts = self._cache.get(key, count)
+        skip, room = wanted.offset, wanted.limit
+        rows: list[Row[Any]] = []
+        for severity in _severities(counts):
+            if room <= 0:
+                break
+            if skip >= counts[severity]:
+                skip -= counts[severity]
+                continue
+            # Without a status filter the triage join is left out: the newest-first walk of the
+            # primary key then stops after the page's rows instead of joining all of them.
+            page = (
+                joined(*FindingRow.__table__.columns, triage=wanted.status is not None)
+                .where(FindingRow.severity == severity)
+                .order_by(FindingRow.id.desc())
+                .offset(skip)
+                .limit(room)
             )
-            items = []
-            for f in rows:
-                repo_id, repo_name = repository_of[f.assessment_id]
-                t = triaged.get((repo_id, f.fingerprint))
-                items.append(
-                    FindingView(
-                        id=f.id,
-                        repository_id=repo_id,
-                        repository=repo_name,
-                        assessment_id=f.assessment_id,
-                        practice_id=f.practice_id,
-                        rule_id=f.rule_id,
-                        fingerprint=f.fingerprint,
-                        severity=f.severity,
-                        path=f.path,
-                        line=f.line,
-                        active=f.active,
-                        suppressed=f.suppressed,
-                        status=status_of(f, t, today),
-                        triage=t,
-                    )
+            # Plain rows, not ORM objects: nothing is written back, and fifty objects cost more.
+            rows.extend(session.execute(page))
+            room = wanted.limit - len(rows)
+            skip = 0
+        # No triage row existed at this version: nothing to look up.
+        triaged = (
+            self._triage_of(session, [(repository_of[f.assessment_id][0], f.fingerprint) for f in rows])
+            if version[1]
+            else {}
+        )
+        items = []
+        for f in rows:
+            repo_id, repo_name = repository_of[f.assessment_id]
+            t = triaged.get((repo_id, f.fingerprint))
+            items.append(
+                FindingView(
+                    id=f.id,
+                    repository_id=repo_id,
+                    repository=repo_name,
+                    assessment_id=f.assessment_id,
+                    practice_id=f.practice_id,
+                    rule_id=f.rule_id,
+                    fingerprint=f.fingerprint,
+                    severity=f.severity,
+                    path=f.path,
+                    line=f.line,
+                    active=f.active,
+                    suppressed=f.suppressed,
+                    status=status_of(f, t, today),
+                    triage=t,
                 )
-            return sum(counts.values()), items
+            )
+        return version, sum(counts.values()), items
+
+    def _among(self, column: Any, ids: list[int]) -> ColumnElement[bool]:
+        """`column IN ids`; on PostgreSQL one array parameter rather than one per id, which keeps the
+        statement short enough for psycopg to cache its parsing (a hundred ids cost a millisecond)."""
+        if self._engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return column == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))  # type: ignore[no-any-return]
+        return column.in_(ids)  # type: ignore[no-any-return]
 
     def _triage_of(self, session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Triage]:
         if not keys:
@@ -230,19 +277,22 @@ class Findings:
             if (t.repository_id, t.fingerprint) in wanted
         }
 
-    def rules(self) -> list[str]:
+    def rules(self, *, version: Version | None = None) -> list[str]:
         """The rule ids found in the latest assessments (for the filter)."""
-        with Session(self._engine) as session:
-            version = data_version(session)
-            ids = sorted(a for a, _, _ in self._latest(session, version))
+        if version is None:
+            with Session(self._engine) as session:
+                version = data_version(session)
+        at = version
 
-            def read() -> list[str]:
+        def read() -> list[str]:
+            with Session(self._engine) as session:
+                ids = sorted(a for a, _, _ in self._latest(session, at))
                 if not ids:
                     return []
                 query = select(FindingRow.rule_id).where(FindingRow.assessment_id.in_(ids)).distinct()
                 return sorted(session.scalars(query))
 
-            return self._cache.get(("rules", version[0]), read)
+        return self._cache.get(("rules", at[0]), read)
 
     def set_triage(
         self,

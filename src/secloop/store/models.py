@@ -6,7 +6,8 @@ need, so a later version can re-read everything without a lossy round-trip throu
 The server's tables (revision 0002) follow: users, API tokens and sessions, the audit log, triage of
 findings, delivery events received by the API or webhooks, webhook deliveries seen (replay
 protection) and scan jobs of the workers. Revision 0003 adds the flag service's run-time toggles;
-0004 disabled users, the last request of a session (idle timeout) and how long each scan took.
+0004 disabled users, the last request of a session (idle timeout) and how long each scan took;
+0005 indices for the dashboard's per-request reads.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class PracticeResultRow(Base):
 class FindingRow(Base):
     __tablename__ = "findings"
     __table_args__ = (
-        Index("ix_findings_assessment", "assessment_id"),
+        Index("ix_findings_assessment_severity", "assessment_id", "severity"),
         Index("ix_findings_fingerprint", "fingerprint", "assessment_id"),
         Index("ix_findings_rule", "rule_id", "assessment_id"),
     )
@@ -190,7 +191,10 @@ class AuditRow(Base):
 
 class TriageRow(Base):
     __tablename__ = "finding_triage"
-    __table_args__ = (UniqueConstraint("repository_id", "fingerprint"),)
+    __table_args__ = (
+        UniqueConstraint("repository_id", "fingerprint"),
+        Index("ix_finding_triage_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))

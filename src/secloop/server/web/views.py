@@ -18,15 +18,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from secloop.core.enums import Stage, Status
 from secloop.practices.catalog import load_catalog
 from secloop.server.accounts import WebSession
 from secloop.server.api.routes import check_triage
+from secloop.server.cache import Version, VersionedCache, data_version
 from secloop.server.crypto import random_id
-from secloop.server.data import StageCell
-from secloop.server.findings import FINDING_STATUSES, SEVERITY_RANK, TRIAGE_STATES, FindingFilter, NotFound
+from secloop.server.data import RepositorySummary, StageCell
+from secloop.server.findings import (
+    FINDING_STATUSES,
+    SEVERITY_RANK,
+    TRIAGE_STATES,
+    FindingFilter,
+    FindingView,
+    NotFound,
+)
 from secloop.server.state import client_of, limit, state_of
 from secloop.server.web.charts import DORA, TITLES, DeliveryCache, trend_svg
 
@@ -63,18 +72,24 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def signed_in(request: Request) -> WebSession | None:
+def signed_in(request: Request, reader: Session | None = None) -> WebSession | None:
     state = state_of(request)
     raw = request.cookies.get(SESSION_COOKIE)
     secret = state.signer.unsign("session", raw) if raw else None
-    return None if secret is None else state.accounts.web_session(secret)
+    return None if secret is None else state.accounts.web_session(secret, reader=reader)
 
 
-def session_of(request: Request) -> WebSession:
-    found = signed_in(request)
+def session_of(request: Request, reader: Session | None = None) -> WebSession:
+    found = signed_in(request, reader)
     if found is None:
         raise LoginRequired
     return found
+
+
+def signed_at(request: Request) -> tuple[WebSession, Version]:
+    """Who is signed in, and the data's version: what every page reads first, over one connection."""
+    with Session(state_of(request).engine) as reader:
+        return session_of(request, reader), data_version(reader)
 
 
 def login_page(
@@ -126,13 +141,27 @@ def _cell_class(statuses: dict[Status, int]) -> str:
     return "empty"
 
 
+def _pages(request: Request) -> VersionedCache:
+    cache: VersionedCache = request.app.state.page_cache
+    return cache
+
+
 def overview(request: Request) -> Response:
-    who = session_of(request)
+    who, version = signed_at(request)
     data = state_of(request).data
-    repositories = data.repositories()
-    heat = data.heatmap()
-    rows = [{"repo": repo, "cells": heat_cells(repo.id, heat.get(repo.id, {}))} for repo in repositories]
-    return render(request, "overview.html", user=who, csrf=who.csrf_token, rows=rows)
+
+    def table() -> Markup | None:
+        repositories = data.repositories(version=version)
+        if not repositories:
+            return None
+        heat = data.heatmap(version=version)
+        rows = [{"repo": r, "cells": heat_cells(r.id, heat.get(r.id, {}))} for r in repositories]
+        html = TEMPLATES.get_template("_heatmap.html").render(rows=rows, stages=list(Stage))
+        return Markup(html)  # noqa: S704  # nosec B704: rendered by the autoescaping environment
+
+    # Only a new assessment changes the table: it is built once per version, not per request.
+    heatmap = _pages(request).get(("overview", version[0]), table)
+    return render(request, "overview.html", user=who, csrf=who.csrf_token, heatmap=heatmap)
 
 
 def heat_cells(repository_id: int, cells: dict[Stage, StageCell]) -> Markup:
@@ -154,12 +183,68 @@ def heat_cells(repository_id: int, cells: dict[Stage, StageCell]) -> Markup:
     return Markup("\n".join(parts))  # noqa: S704  # nosec B704: the only texts are escaped above
 
 
+def _decisions(chosen: str | None) -> str:
+    return "".join(
+        f"<option{' selected' if s == chosen else ''}>{escape(s)}</option>" for s in (*TRIAGE_STATES, "open")
+    )
+
+
+DECISIONS = {chosen: _decisions(chosen) for chosen in (*TRIAGE_STATES, None)}
+
+
+def finding_rows(items: list[FindingView], csrf: str, here: str, today: str) -> Markup:
+    """The findings table's rows, built here like the heat map's cells: fifty rows, each with its
+    triage form, cost several times more through the template than the rest of the page."""
+    token = f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+    back = f'<input type="hidden" name="back" value="{escape(here)}">'
+    expires = f'<input name="expires" type="date" min="{escape(today)}">'
+    rows = []
+    for f in items:
+        where = "–"
+        if f.path:
+            where = f"<code>{escape(f.path)}{f':{f.line}' if f.line else ''}</code>"
+        note = ""
+        if f.triage:
+            until = f" (until {f.triage.expires.isoformat()})" if f.triage.expires else ""
+            note = f"<br><small>{escape(f.triage.actor)}: {escape(f.triage.reason)}{until}</small>"
+        chosen = f.triage.state if f.triage else None
+        decisions = DECISIONS.get(chosen) or _decisions(chosen)
+        rows.append(
+            f'<tr id="finding-{f.id}">\n'
+            f'<td><span class="sev {escape(f.severity)}">{escape(f.severity)}</span></td>\n'
+            f'<td><span class="pid">{escape(f.rule_id)}</span><br>'
+            f"<small>{escape(f.practice_id)}</small></td>\n"
+            f'<td><a href="/repositories/{f.repository_id}">{escape(f.repository)}</a></td>\n'
+            f"<td>{where}</td>\n"
+            f'<td><span class="status {escape(f.status)}">{escape(f.status)}</span>{note}</td>\n'
+            "<td>\n<details>\n<summary>Triage</summary>\n"
+            '<form class="triage" method="post" action="/findings/triage">\n'
+            f"{token}\n"
+            f'<input type="hidden" name="repository_id" value="{f.repository_id}">\n'
+            f'<input type="hidden" name="fingerprint" value="{escape(f.fingerprint)}">\n'
+            f"{back}\n"
+            f'<label>Decision <select name="state">{decisions}</select></label>\n'
+            '<label>Reason <input name="reason" required minlength="3" maxlength="2000"></label>\n'
+            f"<label>Expires (accepted risk) {expires}</label>\n"
+            '<button type="submit">Save</button>\n</form>\n</details>\n</td>\n</tr>\n'
+        )
+    return Markup("".join(rows))  # noqa: S704  # nosec B704: every interpolated text above is escaped
+
+
 def repository_page(request: Request, repository_id: int) -> Response:
-    who = session_of(request)
+    who, version = signed_at(request)
     state = state_of(request)
-    repo = state.data.repository(repository_id)
+    repo = state.data.repository(repository_id, version=version)
     if repo is None:
         raise HTTPException(404, f"no repository {repository_id}")
+    # The content comes from the saved assessments only, so it holds until the next one lands.
+    key = ("repository", version[0], repository_id)
+    main = _pages(request).get(key, lambda: _repository_main(request, repo))
+    return render(request, "repository.html", user=who, csrf=who.csrf_token, repo=repo, main=main)
+
+
+def _repository_main(request: Request, repo: RepositorySummary) -> Markup:
+    state = state_of(request)
     titles = {p.id: p.title for p in load_catalog()}
     stages: dict[Stage, list[Any]] = {}
     if repo.latest is not None:
@@ -178,17 +263,10 @@ def repository_page(request: Request, repository_id: int) -> Response:
         reasons = [d.metrics[metric_id].reason or d.reason for _, d in deliveries if metric_id in d.metrics]
         reason = reasons[-1] if reasons else (deliveries[-1][1].reason if deliveries else None)
         charts.append({"id": metric_id, "title": TITLES[metric_id], "svg": svg, "reason": reason})
-    return render(
-        request,
-        "repository.html",
-        user=who,
-        csrf=who.csrf_token,
-        repo=repo,
-        stage_rows=stages,
-        titles=titles,
-        history=history,
-        charts=charts,
+    html = TEMPLATES.get_template("_repository.html").render(
+        repo=repo, stages=list(Stage), stage_rows=stages, titles=titles, history=history, charts=charts
     )
+    return Markup(html)  # noqa: S704  # nosec B704: rendered by the autoescaping environment
 
 
 def findings_page(
@@ -199,7 +277,6 @@ def findings_page(
     status: str | None = None,
     page: str | None = None,
 ) -> Response:
-    who = session_of(request)
     state = state_of(request)
     repo_id = int(repository) if repository and repository.isdigit() and len(repository) < 10 else None
     page_no = int(page) if page and page.isdigit() and len(page) < 6 else 1
@@ -211,7 +288,10 @@ def findings_page(
         limit=PAGE_SIZE,
         offset=(max(page_no, 1) - 1) * PAGE_SIZE,
     )
-    total, items = state.findings.findings(wanted, date.today())
+    today = date.today()
+    with Session(state.engine) as reader:
+        who = session_of(request, reader)
+        version, total, items = state.findings.page(wanted, today, reader=reader)
     query = {
         k: v
         for k, v in {
@@ -230,18 +310,17 @@ def findings_page(
         user=who,
         csrf=who.csrf_token,
         items=items,
+        rows=finding_rows(items, who.csrf_token, here, today.isoformat()),
         total=total,
         wanted=wanted,
         page=page_no,
         pages=pages,
         query=query,
         here=here,
-        repositories=state.data.repositories(),
-        rules=state.findings.rules(),
+        repositories=state.data.repositories(version=version),
+        rules=state.findings.rules(version=version),
         severities=list(SEVERITY_RANK),
         statuses=FINDING_STATUSES,
-        triage_states=(*TRIAGE_STATES, "open"),
-        today=date.today().isoformat(),
         urlencode=urlencode,
     )
 
@@ -249,6 +328,7 @@ def findings_page(
 def mount(app: FastAPI) -> None:
     """Add the dashboard's routes, static files and error handling to `app`."""
     app.state.delivery_cache = DeliveryCache()
+    app.state.page_cache = VersionedCache(size=256)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def need_login(request: Request, exc: Exception) -> Response:
