@@ -25,7 +25,7 @@ from secloop.sast.bandit import cache_dir
 
 _CODE = (
     "taint.py", "flow.py", "sinks.py", "checks.py", "project.py", "rules.py", "source.py", "cache.py",
-    "values.py",
+    "values.py", "calls.py",
 )  # fmt: skip
 
 

@@ -6,8 +6,10 @@ FastAPI route-handler parameters (unless typed or converted to int/float/bool/UU
 Django modules, the URL parameters of function views. Taint is a set of sink families still open; it
 flows through assignments, string building and calls, and into the project's own functions through
 their summaries (which parameters reach which sinks or the return value), across modules; into
-methods (`self.helper(x)`, `svc.run(x)`, class and static methods) the same way, and through objects
-whose constructor stored request data in `self.<attr>` (attributes per local object, per function).
+methods (`self.helper(x)`, `svc.run(x)`, class and static methods) the same way, through objects
+whose constructor stored request data in `self.<attr>` (attributes per local object, per function)
+or that a project factory returns, and into functions handed to `map`, `executor.submit`,
+`threading.Thread` and other higher-order calls of fixed shapes (calls.py).
 
 Sanitizers, kept simple on purpose:
 - `int/float/bool/len/UUID(...)`, `url_for`, `render_template`, `jsonify` and the project's own
@@ -28,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from secloop.core.model import Finding, Location
+from secloop.sast.calls import Factories, Owner, indirect_call
 from secloop.sast.flow import (
     CLEAN_CALLS,
     PROJECT_SANITIZER,
@@ -48,7 +51,7 @@ from secloop.sast.sinks import CONVERSIONS, arg, dotted, sinks
 from secloop.sast.source import PySource
 from secloop.sast.values import ALL, EMPTY, PARAM, Callee, Env, Hit, Part, Taint, join, merge
 
-Owner = tuple[Module, ast.ClassDef]
+Bound = tuple[Callee | tuple[Owner, int] | None, dict[str, Taint], Callee | None]  # see _object
 Which = int | str  # a parameter's index, "" (no input), "*" (the whole object) or an attribute's name
 CLASS, INSTANCE, OPAQUE = 0, 1, 2  # a class; an instance whose attributes are known; one whose are not
 
@@ -68,6 +71,7 @@ class FunctionScan:
         # functions passed around as values: per function, not per program point
         self.objects: dict[str, tuple[Owner, int]] = {}
         self.funcs: dict[str, Callee] = {}
+        self.made: dict[str, Callee] = {}  # names bound to what a project function returned
         cls = module.owners.get(id(func))
         params = [*func.args.posonlyargs, *func.args.args]
         if cls is not None and params and (kind := method_kind(func)) != "static":
@@ -125,12 +129,10 @@ class FunctionScan:
             return None  # rows and remote responses are not request data (stored taint is not tracked)
         callee = self._callee(node.func)
         if callee is not None:
-            own = self.summaries.part(callee, "").returns
-            result = Taint(own, node.lineno) if own else None
-            for which, taint in self._inputs(callee, node, env):
-                families = taint.families & self.summaries.part(callee, which).returns
-                result = merge(result, Taint(families, taint.origin) if families else None)
-            return result
+            return self._returned(callee, node, env)
+        indirect = indirect_call(node, self.module)
+        if indirect is not None and indirect.returns and (callee := self._callee(indirect.func)):
+            return self._returned(callee, indirect.call, env)  # map(f, xs), executor.submit(f, x)
         result = None
         made = self._constructor(node)
         if made is not None and made[1] is not None:  # an object carries what its constructor stored
@@ -144,6 +146,14 @@ class FunctionScan:
         cleared = SANITIZERS.get(name) or SANITIZERS.get(last if last != "quote" else name)
         if result is not None and cleared:
             result = result.without(cleared)
+        return result
+
+    def _returned(self, callee: Callee, call: ast.Call, env: Env) -> Taint | None:
+        own = self.summaries.part(callee, "").returns
+        result = Taint(own, call.lineno) if own else None
+        for which, taint in self._inputs(callee, call, env):
+            families = taint.families & self.summaries.part(callee, which).returns
+            result = merge(result, Taint(families, taint.origin) if families else None)
         return result
 
     # -- sinks -------------------------------------------------------------------------------------
@@ -194,6 +204,10 @@ class FunctionScan:
         callee = self._callee(call.func)
         if callee is None and (made := self._constructor(call)) is not None:
             callee = made[1]
+        label = f"{callee.label}()" if callee is not None else ""
+        if callee is None and (indirect := indirect_call(call, self.module)) is not None:
+            callee, call = self._callee(indirect.func), indirect.call  # the call f gets: f(x)
+            label = f"{indirect.shape}({callee.label})" if callee is not None else ""
         if callee is None:
             return
         for which, taint in self._inputs(callee, call, env):
@@ -201,7 +215,7 @@ class FunctionScan:
                 if hit.family == "VALIDATION" and self.guarded:
                     continue  # the caller handles what the helper raises
                 if hit.family in taint.families:
-                    via = f"{callee.label}() line {call.lineno}" + (f", {hit.via}" if hit.via else "")
+                    via = f"{label} line {call.lineno}" + (f", {hit.via}" if hit.via else "")
                     self.hits.append(replace(hit, origin=taint.origin, via=via))
         if isinstance(callee.receiver, ast.Name):  # `job.set(cmd)` stores into job's attributes
             self._store(callee.receiver.id, callee, call, env)
@@ -231,13 +245,23 @@ class FunctionScan:
 
     def _class_of(self, node: ast.expr) -> tuple[Owner, int] | None:
         """The project class an expression is, or is an instance of (CLASS, INSTANCE, OPAQUE)."""
+        if isinstance(node, ast.Name) and node.id in self.made:  # its factory is read on first use
+            owner = self._returned_class(self.made.pop(node.id))
+            if owner is not None:
+                self.objects[node.id] = (owner, OPAQUE)
         if isinstance(node, ast.Name) and node.id in self.objects:
             return self.objects[node.id]
         if isinstance(node, ast.Call):
             made = self._constructor(node)
-            return None if made is None else (made[0], OPAQUE if made[1] is None else INSTANCE)
+            if made is not None:
+                return made[0], OPAQUE if made[1] is None else INSTANCE
+            owner = self._returned_class(self._callee(node.func))  # `make_service().run(x)`
+            return None if owner is None else (owner, OPAQUE)
         owner = self.project.resolve_class(self.module, node)
         return None if owner is None else (owner, CLASS)
+
+    def _returned_class(self, factory: Callee | None) -> Owner | None:
+        return None if factory is None else self.summaries.factories.returned(factory.module, factory.func)
 
     def _constructor(self, call: ast.Call) -> tuple[Owner, Callee | None] | None:
         """The project class a call instantiates, and its `__init__` if the project defines one."""
@@ -335,26 +359,28 @@ class FunctionScan:
         env.pop(name, None)
         self.objects.pop(name, None)
         self.funcs.pop(name, None)
+        self.made.pop(name, None)
         prefix = name + "."
         for key in [key for key in env if key.startswith(prefix)]:
             del env[key]
 
-    def _object(
-        self, value: ast.expr, env: Env
-    ) -> tuple[Callee | tuple[Owner, int] | None, dict[str, Taint]]:
+    def _object(self, value: ast.expr, env: Env) -> Bound:
         """`Job(cmd)`, `job`, `helpers.run`: the project function, or the class (or instance of one)
-        with its tainted attributes, an assignment binds a name to."""
+        with its tainted attributes, an assignment binds a name to; or the factory that made it."""
         if isinstance(value, ast.Name | ast.Attribute) and (callee := self._callee(value)) is not None:
-            return callee, {}
+            return callee, {}, None
         if not isinstance(value, ast.Call | ast.Name | ast.Attribute):
-            return None, {}
+            return None, {}, None
+        if isinstance(value, ast.Call) and self._constructor(value) is None:
+            return None, {}, self._callee(value.func)  # `svc = make_service()`
         known = self._class_of(value)
-        return known, self._attrs(value, env) if known is not None else {}
+        return known, self._attrs(value, env) if known is not None else {}, None
 
-    def _adopt(
-        self, name: str, thing: Callee | tuple[Owner, int] | None, attrs: dict[str, Taint], env: Env
-    ) -> None:
-        if isinstance(thing, Callee):
+    def _adopt(self, name: str, object_: Bound, env: Env) -> None:
+        thing, attrs, factory = object_
+        if factory is not None:
+            self.made[name] = factory
+        elif isinstance(thing, Callee):
             self.funcs[name] = thing
         elif thing is not None:
             self.objects[name] = thing
@@ -371,12 +397,12 @@ class FunctionScan:
         if isinstance(node, ast.Assign):
             self.check(node.value, env)
             taint = self.taint(node.value, env)
-            thing, attrs = self._object(node.value, env)
+            object_ = self._object(node.value, env)
             for target in node.targets:
                 self._trust_target(target, taint)
                 self.bind(target, taint, env)
                 if isinstance(target, ast.Name):
-                    self._adopt(target.id, thing, attrs, env)
+                    self._adopt(target.id, object_, env)
         elif isinstance(node, ast.AnnAssign):
             self.check(node.value, env)
             if node.value is not None:
@@ -470,6 +496,7 @@ class Summaries:
         self.done: dict[tuple[str, int, Which], Part] = {}
         self.deps: dict[tuple[str, int, Which], set[str]] = {}  # the files each part looked into
         self.active: set[tuple[str, int, Which]] = set()
+        self.factories = Factories(project)
 
     def part(self, callee: Callee, which: Which) -> Part:
         module, func = callee.module, callee.func
