@@ -8,27 +8,20 @@ pattern over `refs/heads/<name>`) without excluding it. GitHub matches ref patte
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
 from secloop.core.enums import Status
-from secloop.core.rules import Rule
 from secloop.pipeline.posture import rules as R
 from secloop.pipeline.posture.github import ruleset_key
-from secloop.pipeline.posture.model import Answer, Check, Snapshot
+from secloop.pipeline.posture.model import Check, Snapshot, unread_checks
 
 # GitHub does not document these ids; see github/rest-api-description#7111.
 REPOSITORY_ROLES = {2: "maintain", 4: "write", 5: "admin"}
 STALE_DAYS = 365
 _BYPASS_ALWAYS = ("always", "exempt")
-
-
-def _unread(rules: Iterable[Rule], answer: Answer | None, what: str) -> list[Check]:
-    reason = answer.error if answer is not None and answer.error else f"{what} was not fetched"
-    return [Check(rule, Status.UNKNOWN, reason, answer.path if answer else None) for rule in rules]
 
 
 def _patterns(condition: Any, key: str) -> list[str]:
@@ -86,7 +79,7 @@ def ruleset_bypass(snapshot: Snapshot) -> Bypass:
     """POSTURE-RULESET-BYPASS for each active ruleset that protects the snapshot's branch."""
     listed, branch = snapshot.get("rulesets"), snapshot.branch
     if listed is None or not listed.ok:
-        return Bypass(_unread((R.RULESET_BYPASS,), listed, "rulesets"), None)
+        return Bypass(unread_checks((R.RULESET_BYPASS,), listed, "rulesets"), None)
     if branch is None:
         return Bypass([Check(R.RULESET_BYPASS, Status.NOT_APPLICABLE, "the repository has no branch")], None)
     repo = snapshot.get("repo")
@@ -149,7 +142,7 @@ def deploy_key_checks(snapshot: Snapshot) -> list[Check]:
     answer = snapshot.get("deploy_keys")
     rules = (R.DEPLOY_KEY_WRITE, R.DEPLOY_KEY_STALE)
     if answer is None or not answer.ok:
-        return _unread(rules, answer, "deploy keys")
+        return unread_checks(rules, answer, "deploy keys")
     keys = [k for k in answer.body or () if isinstance(k, dict) and k.get("enabled") is not False]
     path = answer.path
     out: list[Check] = []

@@ -6,7 +6,6 @@ the check `unknown` with what permission is missing; it never passes by default.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
@@ -20,7 +19,7 @@ from secloop.pipeline.posture import rules as R
 from secloop.pipeline.posture.access import Bypass, deploy_key_checks, ruleset_bypass
 from secloop.pipeline.posture.gitlab_checks import approvals as approval_settings
 from secloop.pipeline.posture.gitlab_checks import extra_checks, review_adjust
-from secloop.pipeline.posture.model import Answer, Check, Snapshot
+from secloop.pipeline.posture.model import Answer, Check, Snapshot, unread_checks
 from secloop.pipeline.posture.scorecard import BranchRule, Tier, combine, from_protection, from_rules
 from secloop.pipeline.posture.scorecard import score as scorecard_score
 from secloop.pipeline.posture.scorecard import tiers as scorecard_tiers
@@ -75,12 +74,6 @@ def finding_of(snapshot: Snapshot, check: Check) -> Finding:
         ),
         fix=rule.fix,
     )
-
-
-def _unknown(rules: Iterable[Rule], answer: Answer | None, what: str) -> list[Check]:
-    reason = answer.error if answer is not None and answer.error else f"{what} was not fetched"
-    path = answer.path if answer is not None else None
-    return [Check(rule, UNKNOWN, reason, path) for rule in rules]
 
 
 def _body(answer: Answer | None) -> Any:
@@ -198,13 +191,13 @@ def _github_branch(
 ) -> tuple[list[Check], BranchRule | None]:
     protection, rules = snapshot.get("protection"), snapshot.get("rules")
     if protection is None:
-        return _unknown((R.BRANCH_UNPROTECTED, *BRANCH_RULES), None, "the default branch"), None
+        return unread_checks((R.BRANCH_UNPROTECTED, *BRANCH_RULES), None, "the default branch"), None
     # GitHub answers 404 "Branch not protected" for a branch without a classic rule.
     classic_known = protection.ok or protection.status == 404
     classic = from_protection(protection.body) if protection.ok else None
     ruleset = from_rules(_body(rules))
     if not classic_known and ruleset is None:
-        return _unknown((R.BRANCH_UNPROTECTED, *BRANCH_RULES), protection, "branch protection"), None
+        return unread_checks((R.BRANCH_UNPROTECTED, *BRANCH_RULES), protection, "branch protection"), None
     combined = combine(classic, ruleset)
     path = (
         protection.path
@@ -243,7 +236,7 @@ def _security(repo: Answer, rule: Rule, key: str, what: str) -> Check:
 def _workflow_checks(snapshot: Snapshot) -> list[Check]:
     workflow, actions = snapshot.get("workflow"), snapshot.get("actions")
     if workflow is None or not workflow.ok:
-        return _unknown((R.DEFAULT_TOKEN_WRITE, R.ACTIONS_CAN_APPROVE), workflow, "workflow permissions")
+        return unread_checks((R.DEFAULT_TOKEN_WRITE, R.ACTIONS_CAN_APPROVE), workflow, "workflow permissions")
     if (_body(actions) or {}).get("enabled") is False:
         off = "GitHub Actions is disabled for the repository"
         path = actions.path if actions else None
@@ -269,7 +262,7 @@ def _workflow_checks(snapshot: Snapshot) -> list[Check]:
 
 def _collaborator_checks(answer: Answer | None) -> list[Check]:
     if answer is None or not answer.ok:
-        return _unknown((R.OUTSIDE_COLLABORATOR_WRITE,), answer, "outside collaborators")
+        return unread_checks((R.OUTSIDE_COLLABORATOR_WRITE,), answer, "outside collaborators")
     writers = []
     for c in answer.body or ():
         perms = c.get("permissions") or {}
@@ -303,7 +296,7 @@ def _org_check(snapshot: Snapshot) -> Check:
     if owner == "User":
         return Check(R.ORG_2FA_OFF, NA, "the repository belongs to a user account, not an organisation", None)
     if org is None or not org.ok:
-        return _unknown((R.ORG_2FA_OFF,), org, "the organisation")[0]
+        return unread_checks((R.ORG_2FA_OFF,), org, "the organisation")[0]
     required = (org.body or {}).get("two_factor_requirement_enabled")
     if required is None:
         return Check(
@@ -326,7 +319,7 @@ def _runner_checks(snapshot: Snapshot) -> list[Check]:
     runners = snapshot.get("runners")
     out: list[Check] = []
     if runners is None or not runners.ok:
-        out += _unknown((R.SELF_HOSTED_PUBLIC,), runners, "self-hosted runners")
+        out += unread_checks((R.SELF_HOSTED_PUBLIC,), runners, "self-hosted runners")
     else:
         names = [str(r.get("name")) for r in runners.body or ()]
         listed = (
@@ -347,7 +340,7 @@ def _runner_checks(snapshot: Snapshot) -> list[Check]:
     if groups is None:
         out.append(Check(R.RUNNER_GROUP_OPEN, NA, "runner groups belong to organisations", None))
     elif not groups.ok:
-        out += _unknown((R.RUNNER_GROUP_OPEN,), groups, "runner groups")
+        out += unread_checks((R.RUNNER_GROUP_OPEN,), groups, "runner groups")
     else:
         open_ = [g for g in groups.body or () if g.get("allows_public_repositories")]
         for g in open_:
@@ -375,7 +368,7 @@ def _runner_checks(snapshot: Snapshot) -> list[Check]:
 
 def hook_checks(answer: Answer | None, platform: str) -> list[Check]:
     if answer is None or not answer.ok:
-        return _unknown((R.WEBHOOK_NO_SECRET, R.WEBHOOK_INSECURE), answer, "webhooks")
+        return unread_checks((R.WEBHOOK_NO_SECRET, R.WEBHOOK_INSECURE), answer, "webhooks")
     hooks = [h for h in answer.body or () if h.get("active", True) is not False]
     if not hooks:
         none = "no active webhook"

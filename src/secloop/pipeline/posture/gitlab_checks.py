@@ -9,17 +9,15 @@ an answer an older secloop did not fetch makes them `unknown ... was not fetched
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
 from secloop.core.enums import Status
-from secloop.core.rules import Rule
 from secloop.pipeline.posture import rules as R
 from secloop.pipeline.posture.access import deploy_key_checks
-from secloop.pipeline.posture.model import Answer, Check, Snapshot
+from secloop.pipeline.posture.model import Check, Snapshot, unread_checks
 
 PASS, FAIL, UNKNOWN, NA = Status.PASS, Status.FAIL, Status.UNKNOWN, Status.NOT_APPLICABLE
 SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "CREDENTIALS")
@@ -28,11 +26,6 @@ NOT_SECRET_PARTS = frozenset({"PUBLIC", "PUBKEY"})
 NOT_SECRET_LAST = frozenset({"ID", "NAME", "URL", "USER", "USERNAME", "HOST"})
 _PART = re.compile(r"[A-Za-z0-9]+")
 SHOWN = 5
-
-
-def _unknown(rules: Iterable[Rule], answer: Answer | None, what: str) -> list[Check]:
-    reason = answer.error if answer is not None and answer.error else f"{what} was not fetched"
-    return [Check(rule, UNKNOWN, reason, answer.path if answer is not None else None) for rule in rules]
 
 
 def _listed(names: list[str]) -> str:
@@ -134,12 +127,12 @@ def tag_checks(snapshot: Snapshot) -> list[Check]:
     """POSTURE-TAGS-UNPROTECTED: the project's recent tags against its protected-tag patterns."""
     protected, tags = snapshot.get("protected_tags"), snapshot.get("tags")
     if tags is None or not tags.ok:
-        return _unknown((R.TAGS_UNPROTECTED,), tags, "the tag list")
+        return unread_checks((R.TAGS_UNPROTECTED,), tags, "the tag list")
     names = sorted({str(t.get("name")) for t in tags.body or () if isinstance(t, dict)})
     if not names:
         return [Check(R.TAGS_UNPROTECTED, NA, "the project has no tags", tags.path)]
     if protected is None or not protected.ok:
-        return _unknown((R.TAGS_UNPROTECTED,), protected, "the protected tag list")
+        return unread_checks((R.TAGS_UNPROTECTED,), protected, "the protected tag list")
     patterns = sorted({str(t.get("name")) for t in protected.body or () if isinstance(t, dict)})
     if not patterns:
         why = f"{len(names)} recent tag(s) ({_listed(names)}) and no protected tag pattern"
@@ -171,7 +164,7 @@ def variable_checks(snapshot: Snapshot) -> list[Check]:
     (or hidden) and protected."""
     answer = snapshot.get("variables")
     if answer is None or not answer.ok:
-        return _unknown((R.CI_VARIABLE_EXPOSED,), answer, "the CI/CD variable list")
+        return unread_checks((R.CI_VARIABLE_EXPOSED,), answer, "the CI/CD variable list")
     variables = [v for v in answer.body or () if isinstance(v, dict) and isinstance(v.get("key"), str)]
     secrets = [v for v in variables if secret_like(v["key"])]
     out: list[Check] = []
@@ -206,7 +199,7 @@ def discussion_check(snapshot: Snapshot) -> Check:
     """POSTURE-MR-DISCUSSIONS-UNRESOLVED from the project's merge settings."""
     project = snapshot.get("project")
     if project is None or not project.ok:
-        return _unknown((R.DISCUSSIONS_UNRESOLVED,), project, "the project")[0]
+        return unread_checks((R.DISCUSSIONS_UNRESOLVED,), project, "the project")[0]
     body = project.body if isinstance(project.body, dict) else {}
     key = "only_allow_merge_if_all_discussions_are_resolved"
     if body.get("merge_requests_enabled") is False:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -93,3 +94,10 @@ class Check:
     @property
     def where(self) -> str:
         return f"{self.path}: {self.reason}" if self.path else self.reason
+
+
+def unread_checks(rules: Iterable[Rule], answer: Answer | None, what: str) -> list[Check]:
+    """`unknown` for each rule whose answer was refused (its error) or never fetched (older facts)."""
+    reason = answer.error if answer is not None and answer.error else f"{what} was not fetched"
+    path = answer.path if answer is not None else None
+    return [Check(rule, Status.UNKNOWN, reason, path) for rule in rules]
