@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from secloop.core.timestamps import parse_timestamp
 from secloop.deps.cache import HostCache, cache_file
 from secloop.deps.registry import ONLINE_ENV, Missing, default_cache_dir, without_credentials
 
@@ -64,16 +65,6 @@ class RepoState:
 
 
 RepoLookup = RepoState | Missing
-
-
-def _time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _loopback(url: str) -> bool:
@@ -129,11 +120,15 @@ class ForgeClient:
         data = self._cache.get(repo)
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
             return None
-        fetched = _time(data.get("fetched_at"))
+        fetched = parse_timestamp(data.get("fetched_at"))
         if fetched is None:
             return None
         return RepoState(
-            repo, bool(data.get("archived")), _time(data.get("pushed_at")), str(data.get("source")), fetched
+            repo,
+            bool(data.get("archived")),
+            parse_timestamp(data.get("pushed_at")),
+            str(data.get("source")),
+            fetched,
         )
 
     def _store(self, state: RepoState) -> None:
@@ -184,7 +179,7 @@ class ForgeClient:
             return Missing("GitHub", repo, f"{url}: {getattr(exc, 'reason', exc)}")
         if not isinstance(data, dict) or not isinstance(data.get("archived"), bool):
             return Missing("GitHub", repo, f"{url}: no `archived` field in the answer")
-        return RepoState(repo, data["archived"], _time(data.get("pushed_at")), url, self.now)
+        return RepoState(repo, data["archived"], parse_timestamp(data.get("pushed_at")), url, self.now)
 
     def lookup(self, repo: str) -> RepoLookup:
         found = self._lookup(repo)

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from secloop.core.cachedir import cache_root
+from secloop.core.timestamps import parse_timestamp
 from secloop.deps.cache import HostCache, cache_file, paused_gc
 from secloop.deps.model import NPM, PYPI
 
@@ -73,23 +74,15 @@ class Missing:
 Lookup = PackageInfo | Missing
 
 
-def _time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def parse_pypi(name: str, data: Mapping[str, Any], source: str, fetched_at: datetime) -> PackageInfo:
     info = data.get("info") or {}
     releases: list[Release] = []
     for version, files in (data.get("releases") or {}).items():
         files = [f for f in files or [] if isinstance(f, dict)]
         times = [
-            t for t in (_time(f.get("upload_time_iso_8601") or f.get("upload_time")) for f in files) if t
+            t
+            for t in (parse_timestamp(f.get("upload_time_iso_8601") or f.get("upload_time")) for f in files)
+            if t
         ]
         yanked = bool(files) and all(f.get("yanked") for f in files)
         releases.append(Release(version, min(times) if times else None, yanked))
@@ -122,7 +115,7 @@ def parse_npm(name: str, data: Mapping[str, Any], source: str, fetched_at: datet
     releases = [
         Release(
             v,
-            _time(times.get(v)),
+            parse_timestamp(times.get(v)),
             False,
             meta.get("deprecated") if isinstance(meta, dict) and meta.get("deprecated") else None,
         )
@@ -130,7 +123,7 @@ def parse_npm(name: str, data: Mapping[str, Any], source: str, fetched_at: datet
     ]
     # npm unpublishes rather than yanks: a version in `time` but not in `versions` is gone.
     releases += [
-        Release(v, _time(t), True)
+        Release(v, parse_timestamp(t), True)
         for v, t in times.items()
         if v not in versions and v not in ("created", "modified")
     ]
@@ -178,7 +171,7 @@ def _to_json(info: PackageInfo) -> dict[str, Any]:
 def _from_json(data: Mapping[str, Any]) -> PackageInfo | None:
     if data.get("format") != CACHE_FORMAT:
         return None
-    fetched = _time(data.get("fetched_at"))
+    fetched = parse_timestamp(data.get("fetched_at"))
     if fetched is None:
         return None
     return PackageInfo(

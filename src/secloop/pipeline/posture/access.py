@@ -9,11 +9,11 @@ pattern over `refs/heads/<name>`) without excluding it. GitHub matches ref patte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
 from secloop.core.enums import Status
+from secloop.core.timestamps import parse_timestamp
 from secloop.pipeline.posture import rules as R
 from secloop.pipeline.posture.github import ruleset_key
 from secloop.pipeline.posture.model import Check, Snapshot, unread_checks
@@ -128,15 +128,6 @@ def ruleset_bypass(snapshot: Snapshot) -> Bypass:
     return Bypass([Check(R.RULESET_BYPASS, Status.PASS, reason, listed.path)], not any_actor)
 
 
-def _date(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def deploy_key_checks(snapshot: Snapshot) -> list[Check]:
     """POSTURE-DEPLOY-KEY-WRITE and POSTURE-DEPLOY-KEY-STALE for each enabled deploy key."""
     answer = snapshot.get("deploy_keys")
@@ -152,7 +143,7 @@ def deploy_key_checks(snapshot: Snapshot) -> list[Check]:
         if key.get("read_only") is False:
             by = f" (added by {key['added_by']})" if key.get("added_by") else ""
             out.append(Check(R.DEPLOY_KEY_WRITE, Status.FAIL, f"{label} has write access{by}", path, subject))
-        used, created = _date(key.get("last_used")), _date(key.get("created_at"))
+        used, created = parse_timestamp(key.get("last_used")), parse_timestamp(key.get("created_at"))
         last = used or created
         if last is None:
             why = f"{label}: neither last_used nor created_at is a date"

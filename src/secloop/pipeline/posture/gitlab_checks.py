@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from secloop.core.enums import Status
+from secloop.core.timestamps import parse_timestamp
 from secloop.pipeline.posture import rules as R
 from secloop.pipeline.posture.access import deploy_key_checks
 from secloop.pipeline.posture.model import Check, Snapshot, unread_checks
@@ -89,13 +90,8 @@ def review_adjust(check: Check, settings: Approvals) -> Check:
 
 
 def _expired(key: dict[str, Any], now: datetime) -> bool:
-    stamp = key.get("expires_at")
-    if not isinstance(stamp, str):
-        return False
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= now
-    except ValueError:
-        return False
+    expires = parse_timestamp(key.get("expires_at"))
+    return expires is not None and expires <= now
 
 
 def gitlab_deploy_keys(snapshot: Snapshot) -> list[Check]:
